@@ -1,0 +1,96 @@
+/**
+ * `workbench ingest <source>`: every loader behind one command, with the same summary line
+ * (read = loaded + rejected) and the same exit rule (non-zero only when nothing could be loaded).
+ */
+import {join} from "node:path";
+import {ingestApiLogs} from "../../loaders/api-logs/index.ts";
+import {NothingLoadedError, UsageError} from "../../loaders/errors.ts";
+import {ingestFix} from "../../loaders/fix/index.ts";
+import {ingestIntercom} from "../../loaders/intercom/index.ts";
+import type {Progress} from "../../loaders/progress.ts";
+import {Warehouse} from "../../loaders/warehouse/connection.ts";
+import type {IngestSummary} from "../../loaders/warehouse/ingest-run.ts";
+import {parseOptions, type Command, type CommandContext} from "../command.ts";
+import {createProgress} from "../progress.ts";
+
+const USAGE = `workbench ingest intercom (--file PATH... | --api BASE_URL)   token in $INTERCOM_TOKEN
+       workbench ingest api-logs --file PATH...                      NDJSON REST + WebSocket logs (.gz, dirs, globs)
+       workbench ingest fix --file PATH...                           FIX logs (SOH or | separated)
+       workbench ingest demo [--out DIR]                             the demo world (default data/demo)`;
+
+type Loader = (warehouse: Warehouse, progress: Progress) => Promise<IngestSummary>;
+
+export async function runIngest(context: CommandContext, source: string, loader: Loader): Promise<IngestSummary> {
+  const warehouse = await Warehouse.open(context.db, {waitSeconds: context.waitSeconds});
+  const progress = createProgress(source);
+  try {
+    const summary = await loader(warehouse, progress);
+    progress.done();
+    console.log(describe(summary));
+    if (summary.loaded === 0 && summary.skippedFiles === 0) throw new NothingLoadedError(source, summary.input, summary.rejected);
+    return summary;
+  } finally {
+    progress.done();
+    warehouse.close();
+  }
+}
+
+export function describe(summary: IngestSummary): string {
+  const n = (value: number) => value.toLocaleString("en-US");
+  return (
+    `${summary.source}: read ${n(summary.read)} = loaded ${n(summary.loaded)} + rejected ${n(summary.rejected)}` +
+    ` (new rows ${n(summary.inserted)}, files ${summary.files}, unchanged files skipped ${summary.skippedFiles}, run ${summary.runId})`
+  );
+}
+
+/** The loaders that read the demo world's raw files, in the order later views expect. */
+export async function ingestDemoWorld(context: CommandContext, dir: string): Promise<IngestSummary[]> {
+  return [
+    await runIngest(context, "intercom", (warehouse, progress) =>
+      ingestIntercom(warehouse, {files: [join(dir, "intercom")]}, progress)
+    ),
+    await runIngest(context, "api-logs", (warehouse, progress) =>
+      ingestApiLogs(warehouse, {files: [join(dir, "api-logs")]}, progress)
+    ),
+    await runIngest(context, "fix", (warehouse, progress) => ingestFix(warehouse, {files: [join(dir, "fix")]}, progress))
+  ];
+}
+
+export const ingestCommand: Command = {
+  name: "ingest",
+  summary: "load a source (intercom, api-logs, fix, demo) into the warehouse",
+  usage: USAGE,
+  async run(context) {
+    const [source, ...rest] = context.args;
+    const {values} = parseOptions(
+      rest,
+      {file: {type: "string", multiple: true}, api: {type: "string"}, out: {type: "string"}},
+      USAGE
+    );
+    const files = values.file;
+    const needFiles = () => {
+      if (!files?.length) throw new UsageError(`ingest ${source} needs --file PATH\n\nusage: ${USAGE}`);
+      return files;
+    };
+    switch (source) {
+      case "intercom": {
+        if (!files?.length && !values.api) throw new UsageError(`ingest intercom needs --file PATH or --api URL\n\nusage: ${USAGE}`);
+        await runIngest(context, source, (warehouse, progress) =>
+          ingestIntercom(warehouse, {files, api: values.api, token: process.env.INTERCOM_TOKEN}, progress)
+        );
+        return;
+      }
+      case "api-logs":
+        await runIngest(context, source, (warehouse, progress) => ingestApiLogs(warehouse, {files: needFiles()}, progress));
+        return;
+      case "fix":
+        await runIngest(context, source, (warehouse, progress) => ingestFix(warehouse, {files: needFiles()}, progress));
+        return;
+      case "demo":
+        await ingestDemoWorld(context, values.out ?? "data/demo");
+        return;
+      default:
+        throw new UsageError(`unknown source "${source ?? ""}"\n\nusage: ${USAGE}`);
+    }
+  }
+};

@@ -1,0 +1,89 @@
+/**
+ * Streams the lines of a text file with 1-based line numbers. Handles gzip (by magic bytes, not
+ * the name), UTF-8 with or without BOM, UTF-16 LE/BE with BOM, and CRLF. A truncated gzip stream
+ * surfaces as an InputError naming the file and the line where the data stopped.
+ */
+import {createReadStream} from "node:fs";
+import {open} from "node:fs/promises";
+import {createGunzip} from "node:zlib";
+import {InputError} from "../errors.ts";
+
+export interface Line {
+  line: number;
+  text: string;
+}
+
+type Encoding = "utf-8" | "utf-16le" | "utf-16be";
+
+async function sniff(path: string): Promise<{gzip: boolean}> {
+  const handle = await open(path, "r");
+  try {
+    const head = Buffer.alloc(2);
+    const {bytesRead} = await handle.read(head, 0, 2, 0);
+    return {gzip: bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b};
+  } finally {
+    await handle.close();
+  }
+}
+
+function detectEncoding(first: Buffer): {encoding: Encoding; bom: number} {
+  if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) return {encoding: "utf-8", bom: 3};
+  if (first[0] === 0xff && first[1] === 0xfe) return {encoding: "utf-16le", bom: 2};
+  if (first[0] === 0xfe && first[1] === 0xff) return {encoding: "utf-16be", bom: 2};
+  return {encoding: "utf-8", bom: 0};
+}
+
+/** The decoded text chunks of a file, in order. */
+export async function* readChunks(path: string): AsyncGenerator<string> {
+  const {gzip} = await sniff(path);
+  const raw = createReadStream(path, {highWaterMark: 1 << 20});
+  const stream = gzip ? raw.pipe(createGunzip()) : raw;
+  raw.on("error", (error) => stream.destroy(error));
+  let decoder: TextDecoder | undefined;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let bytes = chunk;
+    if (!decoder) {
+      const {encoding, bom} = detectEncoding(bytes);
+      decoder = new TextDecoder(encoding);
+      bytes = bytes.subarray(bom);
+    }
+    yield decoder.decode(bytes, {stream: true});
+  }
+  if (decoder) {
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  }
+}
+
+export async function* readLines(path: string): AsyncGenerator<Line> {
+  let line = 0;
+  let pending = "";
+  try {
+    for await (const chunk of readChunks(path)) {
+      const text = pending + chunk;
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        line++;
+        yield {line, text: text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end)};
+        start = end + 1;
+      }
+      pending = text.slice(start);
+    }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(path, line + 1, `cannot read past this line: ${reason}`, {cause: error});
+  }
+  if (pending.length > 0) yield {line: line + 1, text: pending.endsWith("\r") ? pending.slice(0, -1) : pending};
+}
+
+/** The whole file as text (for JSON documents). */
+export async function readText(path: string): Promise<string> {
+  let text = "";
+  try {
+    for await (const chunk of readChunks(path)) text += chunk;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(path, undefined, `cannot read: ${reason}`, {cause: error});
+  }
+  return text;
+}
