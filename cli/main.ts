@@ -31,7 +31,7 @@ function help(): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  let db = process.env.WORKBENCH_DB ?? DEFAULT_WAREHOUSE;
+  let db = process.env.WORKBENCH_DB || DEFAULT_WAREHOUSE;
   let waitSeconds = 0;
   let i = 0;
   for (; i < argv.length && argv[i].startsWith("-"); i++) {

@@ -39,7 +39,7 @@ export function redactValue<T>(value: T): T {
 const fieldAlternation = SECRET_FIELDS.map((name) => name.replace(/[-_]/g, "[-_]?")).join("|");
 const TEXT_PATTERNS: [RegExp, string][] = [
   // "POLY_SIGNATURE": "...", 'secret': '...', passphrase=...
-  [new RegExp(`(["']?(?:${fieldAlternation})["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|[^\\s,;&|}]+)`, "gi"), `$1"${REDACTED}"`],
+  [new RegExp(`(["']?(?:${fieldAlternation})["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|(?:Bearer|Basic)\\s+[^\\s'",;]+|[^\\s,;&|}'"]+)`, "gi"), `$1"${REDACTED}"`],
   // Authorization: Bearer <token>
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
   // FIX Password (554) and RawData (96), with SOH or | separators

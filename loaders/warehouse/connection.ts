@@ -26,7 +26,7 @@ export class Warehouse {
     readonly connection: DuckDBConnection
   ) {}
 
-  static async open(path = process.env.WORKBENCH_DB ?? DEFAULT_WAREHOUSE, options: OpenOptions = {}): Promise<Warehouse> {
+  static async open(path = process.env.WORKBENCH_DB || DEFAULT_WAREHOUSE, options: OpenOptions = {}): Promise<Warehouse> {
     const file = resolve(path);
     if (!options.readOnly) mkdirSync(dirname(file), {recursive: true});
     const instance = await createInstance(file, options);
