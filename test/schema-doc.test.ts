@@ -6,12 +6,12 @@ import {join} from "node:path";
 import {test} from "node:test";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 
-/** `## name` headings, each followed by a table whose rows start with `| column |`. */
+/** `## \`name\`` headings, each followed by a table whose rows start with `| column |`. */
 function documented(markdown: string): Map<string, Set<string>> {
   const sections = new Map<string, Set<string>>();
   let current: Set<string> | undefined;
   for (const line of markdown.split("\n")) {
-    const heading = /^##+ `?(\w+)`?/.exec(line);
+    const heading = /^##+ `(\w+)`/.exec(line);
     if (heading) sections.set(heading[1], (current = new Set()));
     const row = /^\| `?(\w+)`? \|/.exec(line);
     if (row && current) current.add(row[1]);
