@@ -1,0 +1,345 @@
+/**
+ * `workbench ingest chain`: collateral, positions and fills of a set of wallets, read over
+ * JSON-RPC with viem (docs/chain.md).
+ *
+ * Per contract (collateral tokens, ConditionalTokens, each exchange) the loader asks eth_getLogs
+ * for every log whose indexed arguments name a watched wallet (topic1/2/3 = the padded address),
+ * so an event it does not know still reaches the quarantine instead of vanishing; ConditionResolution
+ * is read for all conditions. Ranges adapt (rpc.ts); each chunk commits with its cursor (store.ts).
+ * The run stays `confirmations` blocks behind the head, re-checks the stored block hashes of the
+ * recent window before and after reading, and on a mismatch forgets everything from the fork point
+ * and reads it again. At the end it reads balanceOf for each wallet (collateral, and every position
+ * it ever touched) at the snapshot block and writes Parquet snapshots for the site build.
+ */
+import {createHash} from "node:crypto";
+import {mkdirSync, readFileSync} from "node:fs";
+import {resolve} from "node:path";
+import {encodeFunctionData, hexToBigInt, pad, type Hex} from "viem";
+import {UsageError, WorkbenchError} from "../errors.ts";
+import {silentProgress, type Progress} from "../progress.ts";
+import type {Warehouse} from "../warehouse/connection.ts";
+import {IngestRun, type IngestSummary} from "../warehouse/ingest-run.ts";
+import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
+import {decodeLogs} from "./decode.ts";
+import {loadNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
+import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
+import {exportSnapshot} from "./snapshot.ts";
+import {ChainStore, type BlockInfo} from "./store.ts";
+
+export const DEFAULT_SNAPSHOT_DIR = "data/snapshots/chain";
+
+export interface ChainIngestOptions {
+  rpc: string;
+  /** Network file path (default config/networks/polygon.json), or the parsed network. */
+  networkFile?: string;
+  network?: Network;
+  /** Wallets to read (any case); or a file of them; or the wallets the tickets name. */
+  addresses?: string[];
+  addressesFile?: string;
+  fromTickets?: boolean;
+  fromBlock?: number;
+  /** Last block to read (default: the head), always at least `confirmations` below the head. */
+  toBlock?: number | "latest";
+  confirmations?: number;
+  /** Blocks below the newest stored block whose hashes are re-checked for reorgs (default 256). */
+  reorgWindow?: number;
+  /** Where the Parquet snapshot goes (default data/snapshots/chain); null: none. */
+  snapshotDir?: string | null;
+  /** Read balances at the snapshot block (default true). */
+  balances?: boolean;
+  rpcOptions?: RpcOptions;
+  chunker?: ChunkerOptions;
+  /** Addresses per topic filter (default 100): larger sets become several queries. */
+  addressesPerQuery?: number;
+}
+
+export interface ChainIngestSummary extends IngestSummary {
+  addressSet: string;
+  snapshotBlock: number;
+  reorgs: number;
+  ignored: number;
+  stats: ChainRpc["stats"];
+  /** Block ranges read per contract (the benchmark replays them as bare eth_getLogs). */
+  ranges: Map<string, {queries: LogQuery[]; ranges: [number, number][]}>;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const MAX_REORG_PASSES = 5;
+
+export async function ingestChain(
+  warehouse: Warehouse,
+  options: ChainIngestOptions,
+  progress: Progress = silentProgress
+): Promise<ChainIngestSummary> {
+  const network = options.network ?? loadNetwork(options.networkFile);
+  const addresses = await resolveAddresses(warehouse, options);
+  if (addresses.length === 0) throw new UsageError("ingest chain: no wallet addresses to read (check --addresses / --from-tickets)");
+  const addressSet = createHash("sha256").update(addresses.join(",")).digest("hex").slice(0, 16);
+  const rpc = new ChainRpc(options.rpc, {...options.rpcOptions, progress});
+  const chainId = await rpc.chainId();
+  if (chainId !== network.chainId)
+    throw new UsageError(`the RPC at ${redactUrl(options.rpc)} serves chain ${chainId}, the network file "${network.name}" says ${network.chainId}`);
+
+  const store = new ChainStore(warehouse);
+  const contracts = watchedContracts(network);
+  const queries = new Map(contracts.map((contract) => [contract.address, buildQueries(contract, addresses, options.addressesPerQuery ?? 100)]));
+  const ranges: ChainIngestSummary["ranges"] = new Map(contracts.map((c) => [c.address, {queries: queries.get(c.address)!, ranges: []}]));
+  const run = await IngestRun.start(warehouse, "chain", `${redactUrl(options.rpc)} ${network.name} ${addresses.length} wallets (set ${addressSet})`);
+  let ignored = 0;
+  let reorgs = 0;
+  try {
+    await warehouse.transaction(async () => {
+      for (const address of addresses)
+        await warehouse.run("INSERT OR IGNORE INTO chain_address_sets VALUES ($1, $2)", [addressSet, address]);
+      const roles = [
+        ...contracts.map((contract) => [contract.address, contract.name, contract.role]),
+        ...network.protocol.map((entry) => [entry.address, entry.name, "protocol"])
+      ];
+      for (const [address, name, role] of roles)
+        await warehouse.run("INSERT OR REPLACE INTO chain_contracts VALUES ($1, $2, $3, $4)", [address, name, role, chainId]);
+    });
+    const head = await rpc.blockNumber();
+    const confirmations = options.confirmations ?? 0;
+    const safeHead = head - confirmations;
+    const toBlock = options.toBlock === undefined || options.toBlock === "latest" ? safeHead : Math.min(options.toBlock, safeHead);
+    if (toBlock < 0) throw new UsageError(`head ${head} minus ${confirmations} confirmations leaves no block to read`);
+    const fromBlock = options.fromBlock ?? network.defaultFromBlock;
+    const window = options.reorgWindow ?? 256;
+
+    for (let pass = 0; ; pass++) {
+      const fork = await findFork(warehouse, rpc, window);
+      if (fork !== null) {
+        if (pass >= MAX_REORG_PASSES) throw new WorkbenchError(`the chain keeps reorganising (fork at block ${fork}); try more --confirmations`);
+        progress.note(`reorg: stored block ${fork} is no longer canonical; re-reading from there`);
+        await store.rollbackFrom(fork);
+        reorgs++;
+      } else if (pass > 0) break;
+      for (const contract of contracts) {
+        const stored = await store.cursor(addressSet, contract.address);
+        const start = Math.max(stored ?? fromBlock, fromBlock);
+        if (start > toBlock) continue;
+        const chunker = new LogChunker(rpc, options.chunker);
+        const contractQueries = queries.get(contract.address)!;
+        const covered = ranges.get(contract.address)!.ranges;
+        let pending: Promise<Chunk> | null = chunker.fetch(contractQueries, start, toBlock);
+        while (pending) {
+          const chunk: Chunk = await pending;
+          covered.push([chunk.from, chunk.to]);
+          // Read the next range while this one is decoded and stored.
+          pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
+          pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
+          const decoded = decodeLogs(contract, chunk.logs);
+          const blocks = await blockInfo(rpc, decoded.blocks, chunk.to);
+          const inserted = await store.storeChunk(run, addressSet, contract.address, chunk.to, decoded, blocks);
+          run.add({read: decoded.loaded + decoded.rejects.length, loaded: decoded.loaded, rejected: decoded.rejects.length, inserted});
+          ignored += decoded.ignored;
+          progress.update(chunk.to - start + 1, toBlock - start + 1, `blocks of ${contract.name}`);
+        }
+      }
+    }
+
+    const snapshotBlock = toBlock;
+    if (options.balances !== false) await readBalances(warehouse, rpc, run, network, addressSet, snapshotBlock);
+    const snapshotTime = (await rpc.block(snapshotBlock))?.timestamp;
+    const dir = options.snapshotDir === undefined ? DEFAULT_SNAPSHOT_DIR : options.snapshotDir;
+    await warehouse.run(
+      "INSERT OR REPLACE INTO chain_snapshots VALUES ($1, $2, $3, $4, to_timestamp($5::BIGINT), now(), $6)",
+      [run.runId, addressSet, chainId, snapshotBlock, snapshotTime ? Number(snapshotTime) : null, dir === null ? null : resolve(dir)]
+    );
+    if (dir !== null) {
+      mkdirSync(dir, {recursive: true});
+      await exportSnapshot(warehouse, dir);
+    }
+    const {stats} = rpc;
+    const summary = await run.finish(
+      `snapshot block ${snapshotBlock}; ${stats.getLogsCalls} eth_getLogs calls, ${stats.rangeSplits} range splits, ` +
+        `${stats.retries} retries, ${reorgs} reorgs, ${ignored} known events without a table skipped`
+    );
+    return {...summary, addressSet, snapshotBlock, reorgs, ignored, stats, ranges};
+  } catch (error) {
+    await run.fail(error);
+    throw error;
+  }
+}
+
+/** Every address, validated and lower-cased, sorted and unique (the set's identity). */
+async function resolveAddresses(warehouse: Warehouse, options: ChainIngestOptions): Promise<string[]> {
+  const found: string[] = [...(options.addresses ?? [])];
+  if (options.addressesFile) found.push(...readAddressFile(options.addressesFile));
+  if (options.fromTickets) found.push(...(await ticketWallets(warehouse)));
+  for (const address of found) if (!ADDRESS.test(address)) throw new UsageError(`not an address: "${address}"`);
+  return [...new Set(found.map((address) => address.toLowerCase()))].sort();
+}
+
+/** A JSON array of addresses (or of objects with `address`), or one address per line (# comments). */
+export function readAddressFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf-8");
+  } catch (error) {
+    throw new UsageError(`cannot read address file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (text.trimStart().startsWith("[")) {
+    const parsed = JSON.parse(text) as unknown[];
+    return parsed.map((entry) => (typeof entry === "string" ? entry : String((entry as {address?: unknown}).address)));
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, "").trim().split(/[\s,]+/)[0])
+    .filter((line) => line);
+}
+
+/**
+ * The wallets the tickets name, plus every address the identity views link to the same person
+ * (a ticket gives the EOA, the money sits in the funder), when those views exist.
+ */
+async function ticketWallets(warehouse: Warehouse): Promise<string[]> {
+  const direct = await warehouse.all<{address: string}>(
+    "SELECT DISTINCT lower(user_wallet) AS address FROM tickets WHERE user_wallet IS NOT NULL"
+  );
+  let linked: {address: string}[] = [];
+  try {
+    linked = await warehouse.all<{address: string}>(
+      `SELECT DISTINCT other.value AS address FROM identities mine
+         JOIN identities other ON other.person_id = mine.person_id AND other.kind = 'address'
+        WHERE mine.kind = 'address' AND mine.value IN (SELECT lower(user_wallet) FROM tickets WHERE user_wallet IS NOT NULL)`
+    );
+  } catch {
+    // no identity views in this warehouse: the ticket wallets alone
+  }
+  return [...direct, ...linked].map((row) => row.address).filter((address) => ADDRESS.test(address));
+}
+
+/** Topic filters naming the wallets in each indexed position the contract's events use. */
+export function buildQueries(contract: WatchedContract, addresses: string[], perQuery: number): LogQuery[] {
+  const positions = contract.role === "collateral" ? [1, 2] : contract.role === "ctf" ? [1, 2, 3] : [2, 3];
+  const queries: LogQuery[] = [];
+  for (let i = 0; i < addresses.length; i += perQuery) {
+    const group = addresses.slice(i, i + perQuery).map((address) => pad(address as Hex, {size: 32}));
+    for (const position of positions)
+      queries.push({address: contract.address, topics: [...Array<null>(position).fill(null), group]});
+  }
+  if (contract.role === "ctf") queries.push({address: contract.address, topics: [TOPIC0.ConditionResolution]});
+  return queries;
+}
+
+/** Hash (and time) of every block with a log, and of the chunk's last block. */
+async function blockInfo(rpc: ChainRpc, fromLogs: Map<number, BlockInfo>, last: number): Promise<Map<number, BlockInfo>> {
+  const missing = [...fromLogs].filter(([, block]) => block.time === null).map(([number]) => number);
+  if (!fromLogs.has(last)) missing.push(last);
+  const headers = await rpc.blocks(missing);
+  const out = new Map(fromLogs);
+  for (const number of missing) {
+    const header = headers.get(number);
+    if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
+    const known = fromLogs.get(number);
+    if (known && known.hash !== header.hash.toLowerCase())
+      throw new WorkbenchError(`block ${number} changed while it was read (reorg in progress); run the ingest again`);
+    out.set(number, {hash: header.hash.toLowerCase(), time: Number(header.timestamp)});
+  }
+  return out;
+}
+
+/**
+ * Compares the stored hashes of the newest `window` stored blocks with the chain. Returns the
+ * lowest stored block whose hash is no longer canonical (the fork point to re-read from), or null.
+ */
+async function findFork(warehouse: Warehouse, rpc: ChainRpc, window: number): Promise<number | null> {
+  const stored = await warehouse.all<{block_number: bigint; block_hash: string}>(
+    `SELECT block_number, block_hash FROM chain_blocks
+      WHERE block_number > (SELECT max(block_number) FROM chain_blocks) - $1 ORDER BY block_number`,
+    [window]
+  );
+  if (stored.length === 0) return null;
+  const headers = await rpc.blocks(stored.map((row) => Number(row.block_number)));
+  for (const row of stored) {
+    const header = headers.get(Number(row.block_number));
+    if (!header || header.hash.toLowerCase() !== row.block_hash) return Number(row.block_number);
+  }
+  return null;
+}
+
+/** balanceOf at `block` for each wallet: every collateral token, and each position it ever touched. */
+async function readBalances(
+  warehouse: Warehouse,
+  rpc: ChainRpc,
+  run: IngestRun,
+  network: Network,
+  addressSet: string,
+  block: number
+): Promise<void> {
+  const wallets = (
+    await warehouse.all<{address: string}>("SELECT address FROM chain_address_sets WHERE address_set = $1 ORDER BY address", [addressSet])
+  ).map((row) => row.address);
+  const positions = await warehouse.all<{address: string; token_id: string}>(
+    `WITH touched AS (
+       SELECT to_address AS address, token_id FROM chain_position_transfers
+       UNION SELECT from_address, token_id FROM chain_position_transfers
+       UNION SELECT maker, token_id FROM chain_fills)
+     SELECT DISTINCT t.address, t.token_id FROM touched t
+       JOIN chain_address_sets a ON a.address = t.address AND a.address_set = $1
+     ORDER BY 1, 2`,
+    [addressSet]
+  );
+  interface Want {
+    address: string;
+    token: string;
+    tokenId: string;
+    asset: string;
+    symbol: string | null;
+    data: Hex;
+  }
+  const wants: Want[] = [];
+  for (const address of wallets)
+    for (const token of network.collateral)
+      wants.push({
+        address,
+        token: token.address,
+        tokenId: "",
+        asset: "collateral",
+        symbol: token.symbol,
+        data: encodeFunctionData({abi: ERC20_ABI, functionName: "balanceOf", args: [address as Hex]})
+      });
+  for (const {address, token_id} of positions)
+    wants.push({
+      address,
+      token: network.conditionalTokens,
+      tokenId: token_id,
+      asset: token_id,
+      symbol: null,
+      data: encodeFunctionData({abi: ERC1155_ABI, functionName: "balanceOf", args: [address as Hex, BigInt(token_id)]})
+    });
+  const balances: bigint[] = [];
+  for (let i = 0; i < wants.length; i += 1000) {
+    const slice = wants.slice(i, i + 1000);
+    const answers = await Promise.all(slice.map((want) => rpc.call(want.token, want.data, block)));
+    answers.forEach((answer, j) => {
+      if (answer === "0x") throw new WorkbenchError(`balanceOf on ${slice[j].token} returned nothing: is it a contract on this chain?`);
+      balances.push(hexToBigInt(answer));
+    });
+  }
+  await warehouse.transaction(async () => {
+    await warehouse.run(
+      "CREATE TEMP TABLE IF NOT EXISTS stage_chain_balances (address VARCHAR, token VARCHAR, token_id VARCHAR, asset VARCHAR, symbol VARCHAR, balance HUGEINT)"
+    );
+    await warehouse.run("DELETE FROM stage_chain_balances");
+    const appender = await warehouse.connection.createAppender("stage_chain_balances", "main", "temp");
+    wants.forEach((want, i) => {
+      appender.appendVarchar(want.address);
+      appender.appendVarchar(want.token);
+      appender.appendVarchar(want.tokenId);
+      appender.appendVarchar(want.asset);
+      if (want.symbol === null) appender.appendNull();
+      else appender.appendVarchar(want.symbol);
+      appender.appendHugeInt(balances[i]);
+      appender.endRow();
+    });
+    appender.closeSync();
+    await warehouse.run(
+      `INSERT OR REPLACE INTO chain_balances
+       SELECT address, token, token_id, asset, symbol, $1, balance, chain_units(balance), $2 FROM stage_chain_balances`,
+      [block, run.runId]
+    );
+  });
+}
+

@@ -1,0 +1,114 @@
+/**
+ * A network file names the chain and the contracts to read (config/networks/*.json). The default
+ * is Polygon mainnet (shared/domain.md); tests and the demo write their own with the addresses of
+ * the stand-ins they deployed. Addresses are lower-cased on load, like everywhere in the warehouse.
+ */
+import {readFileSync} from "node:fs";
+import {UsageError} from "../errors.ts";
+
+export const DEFAULT_NETWORK_FILE = new URL("../../config/networks/polygon.json", import.meta.url).pathname;
+
+export interface CollateralToken {
+  symbol: string;
+  address: string;
+  decimals: number;
+}
+
+export interface ExchangeContract {
+  name: string;
+  address: string;
+  version: 1 | 2;
+}
+
+export interface Network {
+  name: string;
+  chainId: number;
+  collateral: CollateralToken[];
+  conditionalTokens: string;
+  exchanges: ExchangeContract[];
+  /** Other protocol contracts: transfers with them are settlement, not deposits or withdrawals. */
+  protocol: {name: string; address: string}[];
+  /** Where a first ingest starts when --from-block is not given. */
+  defaultFromBlock: number;
+}
+
+/** One contract the loader reads, with the role that decides its queries and decoding. */
+export interface WatchedContract {
+  address: string;
+  name: string;
+  role: "collateral" | "ctf" | "exchange";
+  version?: 1 | 2;
+  symbol?: string;
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+function address(value: unknown, where: string): string {
+  if (typeof value !== "string" || !ADDRESS.test(value)) throw new UsageError(`network file: ${where} is not an address: ${JSON.stringify(value)}`);
+  return value.toLowerCase();
+}
+
+export function parseNetwork(raw: unknown, source = "network file"): Network {
+  const object = raw as Partial<Record<keyof Network, unknown>>;
+  if (!object || typeof object !== "object") throw new UsageError(`${source}: not a JSON object`);
+  if (!Number.isInteger(object.chainId)) throw new UsageError(`${source}: chainId must be an integer`);
+  const list = <T>(value: unknown, name: string): T[] => {
+    if (!Array.isArray(value)) throw new UsageError(`${source}: ${name} must be an array`);
+    return value as T[];
+  };
+  const collateral = list<CollateralToken>(object.collateral, "collateral").map((token, i) => ({
+    symbol: String(token.symbol ?? `collateral${i}`),
+    address: address(token.address, `collateral[${i}].address`),
+    decimals: Number(token.decimals ?? 6)
+  }));
+  const exchanges = list<ExchangeContract>(object.exchanges, "exchanges").map((exchange, i) => {
+    if (exchange.version !== 1 && exchange.version !== 2) throw new UsageError(`${source}: exchanges[${i}].version must be 1 or 2`);
+    return {name: String(exchange.name ?? `exchange${i}`), address: address(exchange.address, `exchanges[${i}].address`), version: exchange.version};
+  });
+  const protocol = list<{name: string; address: string}>(object.protocol ?? [], "protocol").map((entry, i) => ({
+    name: String(entry.name ?? `protocol${i}`),
+    address: address(entry.address, `protocol[${i}].address`)
+  }));
+  return {
+    name: String(object.name ?? "unnamed"),
+    chainId: object.chainId as number,
+    collateral,
+    conditionalTokens: address(object.conditionalTokens, "conditionalTokens"),
+    exchanges,
+    protocol,
+    defaultFromBlock: Number(object.defaultFromBlock ?? 0)
+  };
+}
+
+export function loadNetwork(file = DEFAULT_NETWORK_FILE): Network {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf-8");
+  } catch (error) {
+    throw new UsageError(`cannot read network file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return parseNetwork(JSON.parse(text), file);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`network file ${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export function watchedContracts(network: Network): WatchedContract[] {
+  return [
+    ...network.collateral.map((token) => ({address: token.address, name: token.symbol, role: "collateral" as const, symbol: token.symbol})),
+    {address: network.conditionalTokens, name: "conditional-tokens", role: "ctf" as const},
+    ...network.exchanges.map((exchange) => ({
+      address: exchange.address,
+      name: exchange.name,
+      role: "exchange" as const,
+      version: exchange.version
+    }))
+  ];
+}
+
+/** Addresses whose transfers are settlement (exchange, CTF, adapters), not deposits or withdrawals. */
+export function protocolAddresses(network: Network): string[] {
+  return [network.conditionalTokens, ...network.exchanges.map((exchange) => exchange.address), ...network.protocol.map((entry) => entry.address)];
+}

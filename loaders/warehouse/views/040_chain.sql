@@ -1,0 +1,104 @@
+-- On-chain reconciliation (docs/chain.md): what each trading wallet should hold, from what happened
+-- to the user's wallets, against what balanceOf says at the latest snapshot.
+
+-- Settlement counterparties: transfers with them are already counted by fills, splits, merges
+-- and redemptions, so they are neither deposits nor withdrawals.
+CREATE OR REPLACE VIEW chain_protocol_addresses AS
+SELECT address FROM chain_contracts WHERE role IN ('ctf', 'exchange', 'protocol');
+
+-- Every wallet the loader reads, with the trading wallet its money should sit in: an EOA that
+-- signs orders for a funder (proxy, Safe, deposit wallet) belongs to that funder; any other wallet
+-- is its own trading wallet.
+CREATE OR REPLACE VIEW chain_wallets AS
+WITH watched AS (SELECT DISTINCT address FROM chain_address_sets),
+signers AS (
+  SELECT signer AS eoa, min(maker) AS funder FROM api_requests
+   WHERE signer IS NOT NULL AND maker IS NOT NULL AND signer <> maker GROUP BY signer
+)
+SELECT w.address, coalesce(s.funder, w.address) AS trading_wallet
+FROM watched w LEFT JOIN signers s ON s.eoa = w.address;
+
+-- Collateral (USDC.e + pUSD, 6-decimal units) movements per wallet, as the user would list them.
+CREATE OR REPLACE VIEW chain_collateral_ledger AS
+SELECT w.trading_wallet, w.address, 'deposit' AS kind, t.amount AS delta, t.block_number, t.log_index, t.tx_hash, t.block_time
+  FROM chain_transfers t JOIN chain_wallets w ON w.address = t.to_address
+ WHERE t.from_address NOT IN (SELECT address FROM chain_protocol_addresses)
+   AND t.from_address NOT IN (SELECT address FROM chain_wallets x WHERE x.trading_wallet = w.trading_wallet)
+UNION ALL
+SELECT w.trading_wallet, w.address, 'withdrawal', -t.amount, t.block_number, t.log_index, t.tx_hash, t.block_time
+  FROM chain_transfers t JOIN chain_wallets w ON w.address = t.from_address
+ WHERE t.to_address NOT IN (SELECT address FROM chain_protocol_addresses)
+   AND t.to_address NOT IN (SELECT address FROM chain_wallets x WHERE x.trading_wallet = w.trading_wallet)
+UNION ALL
+-- One OrderFilled per filled order: count it for its maker only (the match's other side has its own row).
+SELECT w.trading_wallet, w.address, CASE f.side WHEN 'BUY' THEN 'buy' ELSE 'sell' END,
+       CASE f.side WHEN 'BUY' THEN -f.collateral_amount ELSE f.collateral_amount - f.fee END,
+       f.block_number, f.log_index, f.tx_hash, f.block_time
+  FROM chain_fills f JOIN chain_wallets w ON w.address = f.maker
+UNION ALL
+SELECT w.trading_wallet, w.address, s.kind, CASE s.kind WHEN 'split' THEN -s.amount ELSE s.amount END,
+       s.block_number, s.log_index, s.tx_hash, s.block_time
+  FROM chain_splits s JOIN chain_wallets w ON w.address = s.stakeholder
+ WHERE s.parent_collection_id = '0x0000000000000000000000000000000000000000000000000000000000000000'
+UNION ALL
+SELECT w.trading_wallet, w.address, 'redemption', r.payout, r.block_number, r.log_index, r.tx_hash, r.block_time
+  FROM chain_redemptions r JOIN chain_wallets w ON w.address = r.redeemer;
+
+-- Position (ERC-1155 share units) movements per wallet: fills, plus mints and burns (splits,
+-- merges, redemptions) and transfers with anyone outside the protocol.
+CREATE OR REPLACE VIEW chain_position_ledger AS
+SELECT w.trading_wallet, w.address, p.token_id,
+       CASE WHEN p.from_address = '0x0000000000000000000000000000000000000000' THEN 'mint' ELSE 'transfer_in' END AS kind,
+       p.amount AS delta, p.block_number, p.log_index, p.tx_hash, p.block_time
+  FROM chain_position_transfers p JOIN chain_wallets w ON w.address = p.to_address
+ WHERE p.from_address NOT IN (SELECT address FROM chain_protocol_addresses)
+   AND p.from_address NOT IN (SELECT address FROM chain_wallets x WHERE x.trading_wallet = w.trading_wallet)
+UNION ALL
+SELECT w.trading_wallet, w.address, p.token_id,
+       CASE WHEN p.to_address = '0x0000000000000000000000000000000000000000' THEN 'burn' ELSE 'transfer_out' END,
+       -p.amount, p.block_number, p.log_index, p.tx_hash, p.block_time
+  FROM chain_position_transfers p JOIN chain_wallets w ON w.address = p.from_address
+ WHERE p.to_address NOT IN (SELECT address FROM chain_protocol_addresses)
+   AND p.to_address NOT IN (SELECT address FROM chain_wallets x WHERE x.trading_wallet = w.trading_wallet)
+UNION ALL
+SELECT w.trading_wallet, w.address, f.token_id, CASE f.side WHEN 'BUY' THEN 'buy' ELSE 'sell' END,
+       CASE f.side WHEN 'BUY' THEN f.share_amount - f.fee ELSE -f.share_amount END,
+       f.block_number, f.log_index, f.tx_hash, f.block_time
+  FROM chain_fills f JOIN chain_wallets w ON w.address = f.maker;
+
+-- The latest snapshot's balances per trading wallet (its own balance only: money parked in a
+-- linked EOA is not where the exchange looks for it).
+CREATE OR REPLACE VIEW chain_latest_balances AS
+SELECT b.address, b.asset, sum(b.balance) AS balance, any_value(b.block_number) AS block_number
+  FROM chain_balances b
+  JOIN (SELECT address, max(block_number) AS block_number FROM chain_balances GROUP BY address) latest
+    USING (address, block_number)
+ GROUP BY b.address, b.asset;
+
+-- Every (trading wallet, asset): implied by the ledgers vs on chain, in 6-decimal units.
+CREATE OR REPLACE VIEW chain_reconciliation_all AS
+WITH implied AS (
+  SELECT trading_wallet AS "user", 'collateral' AS asset, sum(delta) AS implied FROM chain_collateral_ledger GROUP BY 1
+  UNION ALL
+  SELECT trading_wallet, token_id, sum(delta) FROM chain_position_ledger GROUP BY 1, 2
+),
+on_chain AS (
+  SELECT b.address AS "user", b.asset, b.balance AS on_chain, b.block_number
+    FROM chain_latest_balances b WHERE b.address IN (SELECT trading_wallet FROM chain_wallets)
+)
+SELECT "user", asset,
+       coalesce(i.implied, 0) AS implied_units,
+       coalesce(o.on_chain, 0) AS on_chain_units,
+       coalesce(o.on_chain, 0) - coalesce(i.implied, 0) AS difference_units,
+       chain_units(coalesce(i.implied, 0)) AS implied,
+       chain_units(coalesce(o.on_chain, 0)) AS on_chain,
+       chain_units(coalesce(o.on_chain, 0) - coalesce(i.implied, 0)) AS difference,
+       o.block_number AS snapshot_block
+  FROM implied i FULL OUTER JOIN on_chain o USING ("user", asset);
+
+-- Only the differences: what support has to explain (USDC or shares; difference = on_chain - implied).
+CREATE OR REPLACE VIEW reconciliation AS
+SELECT "user", asset, implied, on_chain, difference, implied_units, on_chain_units, difference_units, snapshot_block
+  FROM chain_reconciliation_all
+ WHERE difference_units <> 0
+ ORDER BY abs(difference_units) DESC, "user", asset;
