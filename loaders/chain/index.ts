@@ -117,7 +117,11 @@ export async function ingestChain(
       for (const contract of contracts) {
         const stored = await store.cursor(addressSet, contract.address);
         const start = Math.max(stored ?? fromBlock, fromBlock);
-        if (start > toBlock) continue;
+        if (start > toBlock) {
+          if (pass === 0) run.skippedFiles++; // this contract is already read up to the target
+          continue;
+        }
+        if (pass === 0) run.files++;
         const chunker = new LogChunker(rpc, options.chunker);
         const contractQueries = queries.get(contract.address)!;
         const covered = ranges.get(contract.address)!.ranges;
