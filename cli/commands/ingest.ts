@@ -4,6 +4,8 @@
  */
 import {join} from "node:path";
 import {ingestApiLogs} from "../../loaders/api-logs/index.ts";
+import {CHAIN_USAGE, parseChainArgs} from "../../loaders/chain/cli.ts";
+import {ingestChain} from "../../loaders/chain/index.ts";
 import {NothingLoadedError, UsageError} from "../../loaders/errors.ts";
 import {ingestFix} from "../../loaders/fix/index.ts";
 import {ingestIntercom} from "../../loaders/intercom/index.ts";
@@ -16,6 +18,7 @@ import {createProgress} from "../progress.ts";
 const USAGE = `workbench ingest intercom (--file PATH... | --api BASE_URL)   token in $INTERCOM_TOKEN
        workbench ingest api-logs --file PATH...                      NDJSON REST + WebSocket logs (.gz, dirs, globs)
        workbench ingest fix --file PATH...                           FIX logs (SOH or | separated)
+       ${CHAIN_USAGE}
        workbench ingest demo [--out DIR]                             the demo world (default data/demo)`;
 
 type Loader = (warehouse: Warehouse, progress: Progress) => Promise<IngestSummary>;
@@ -58,10 +61,15 @@ export async function ingestDemoWorld(context: CommandContext, dir: string): Pro
 
 export const ingestCommand: Command = {
   name: "ingest",
-  summary: "load a source (intercom, api-logs, fix, demo) into the warehouse",
+  summary: "load a source (intercom, api-logs, fix, chain, demo) into the warehouse",
   usage: USAGE,
   async run(context) {
     const [source, ...rest] = context.args;
+    if (source === "chain") {
+      const options = parseChainArgs(rest);
+      await runIngest(context, source, (warehouse, progress) => ingestChain(warehouse, options, progress));
+      return;
+    }
     const {values} = parseOptions(
       rest,
       {file: {type: "string", multiple: true}, api: {type: "string"}, out: {type: "string"}},
