@@ -1,0 +1,424 @@
+/**
+ * The weekly program-health report: one object, built from the health views
+ * (loaders/warehouse/views/050_health.sql) and the SLA policy, that `workbench report health`
+ * prints and the health page renders. Both call `buildHealthReport`, so their numbers cannot differ.
+ */
+import type {Warehouse} from "../warehouse/connection.ts";
+import type {CompiledPolicy} from "./policy.ts";
+import {evaluateSla, tally, type Outcome, type SlaResult, type Tally, type TargetResult} from "./sla.ts";
+import {parseWeek, shiftWeek, weeksEnding, type IsoWeek} from "./week.ts";
+
+/** The metrics the issue names, in report order. */
+export const HEADLINE_METRICS = [
+  "tickets_created",
+  "tickets_closed",
+  "frt_p50_minutes",
+  "frt_p90_minutes",
+  "ttc_p50_minutes",
+  "ttc_p90_minutes",
+  "sla_hit_rate",
+  "csat_score",
+  "csat_response_rate",
+  "reopen_rate"
+] as const;
+export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
+
+/** One row of `health_weekly` (without week / dimension / segment). */
+export interface Metrics {
+  tickets_created: number;
+  tickets_closed: number;
+  tickets_replied: number;
+  /** calendar minutes (24/7 clock), creation to first admin reply */
+  frt_p50_minutes: number | null;
+  frt_p90_minutes: number | null;
+  /** calendar minutes (24/7 clock), creation to first close */
+  ttc_p50_minutes: number | null;
+  ttc_p90_minutes: number | null;
+  sla_hit: number;
+  sla_missed: number;
+  sla_active: number;
+  sla_cancelled: number;
+  sla_none: number;
+  sla_hit_rate: number | null;
+  csat_rated: number;
+  csat_positive: number;
+  csat_score: number | null;
+  csat_response_rate: number | null;
+  tickets_reopened: number;
+  reopen_rate: number | null;
+  tickets_escalated: number;
+}
+
+const COUNTS = [
+  "tickets_created", "tickets_closed", "tickets_replied", "sla_hit", "sla_missed", "sla_active", "sla_cancelled",
+  "sla_none", "csat_rated", "csat_positive", "tickets_reopened", "tickets_escalated"
+] as const;
+const MEASURES = [
+  "frt_p50_minutes", "frt_p90_minutes", "ttc_p50_minutes", "ttc_p90_minutes", "sla_hit_rate", "csat_score",
+  "csat_response_rate", "reopen_rate"
+] as const;
+
+/** A week with no conversations: zero counts, no rates. */
+export function emptyMetrics(): Metrics {
+  return {
+    ...(Object.fromEntries(COUNTS.map((k) => [k, 0])) as Record<(typeof COUNTS)[number], number>),
+    ...(Object.fromEntries(MEASURES.map((k) => [k, null])) as Record<(typeof MEASURES)[number], null>)
+  };
+}
+
+export const CLOCKS = {
+  durations: "calendar minutes (24/7 clock) from created_at",
+  sla_hit_rate: "Intercom's sla_status (Intercom's clock for the applied SLA)",
+  sla_policy: "each target's own clock as configured in the SLA policy"
+};
+
+export const TIER_ORDER = ["VIP", "advanced", "standard"];
+
+export interface SlaMiss {
+  ticket_id: string;
+  tier: string;
+  priority: string | null;
+  category: string;
+  agent: string | null;
+  rule: string | null;
+  clock: string | null;
+  intercom_sla_status: string;
+  missed: TargetResult[];
+}
+
+export interface SlaDisagreement {
+  ticket_id: string;
+  tier: string;
+  category: string;
+  intercom: string;
+  workbench: Outcome | "no_target";
+  rule: string | null;
+  clock: string | null;
+  targets: TargetResult[];
+}
+
+export interface SlaPolicySection {
+  policy: string;
+  policy_name: string;
+  /** open conversations are judged at this instant */
+  as_of: string | null;
+  overall: Tally;
+  by_tier: ({tier: string} & Tally)[];
+  by_target: ({target: string; clock_minutes_p50: number | null} & Tally)[];
+  /** the same tally for each week of the trend */
+  trend: ({week: string} & Tally)[];
+  /** workbench vs Intercom, over conversations both have decided (hit or missed) */
+  agreement: {both_decided: number; agree: number; disagree: number; intercom_undecided: number; workbench_undecided: number};
+  disagreements: SlaDisagreement[];
+  misses: SlaMiss[];
+}
+
+export interface HealthReport extends Metrics {
+  report: "health";
+  week: string;
+  week_start: string;
+  week_end: string;
+  as_of: string | null;
+  clocks: typeof CLOCKS;
+  previous_week: {week: string} & Metrics;
+  /** this week minus the previous week, per headline metric (null when either is null) */
+  change: Record<HeadlineMetric, number | null>;
+  by_tier: ({tier: string; previous_week: Metrics} & Metrics)[];
+  by_category: ({category: string; previous_week: Metrics} & Metrics)[];
+  /** the 8 weeks ending with this one, oldest first */
+  trend: ({week: string} & Metrics)[];
+  trend_by_tier: ({week: string; tier: string} & Metrics)[];
+  sla_policy: SlaPolicySection;
+  csat_low_scores: {ticket_id: string; tier: string; category: string; rating: number; remark: string | null; agent: string | null}[];
+  escalations: {
+    total: number;
+    open: number;
+    by_category: {category: string; escalations: number; open: number; age_p50_hours: number | null}[];
+    by_age: {age_bucket: string; escalations: number; open: number}[];
+    items: {ticket_id: string; tier: string; category: string; state: string | null; resolved: boolean; age_hours: number; age_bucket: string}[];
+  };
+  agents: {assignee: string; agent_name: string | null; assigned: number; replied: number; closed: number; frt_p50_minutes: number | null; csat_rated: number; csat_score: number | null}[];
+  /** conversations created per UTC weekday (1 = Monday) and hour */
+  arrivals: {weekday: number; hour: number; tickets: number}[];
+  /** conversations not closed (open or snoozed) at the end of each hour of the week, UTC */
+  backlog: {at: string; open_conversations: number}[];
+}
+
+export const TREND_WEEKS = 8;
+export const AGE_BUCKETS = ["< 1 day", "1-3 days", "3-7 days", "> 7 days"];
+
+type WeeklyRow = {week: string; dimension: string; segment: string} & Metrics;
+
+function pick(row: Metrics): Metrics {
+  const out = emptyMetrics() as unknown as Record<string, unknown>;
+  for (const key of Object.keys(out)) out[key] = (row as unknown as Record<string, unknown>)[key];
+  return out as unknown as Metrics;
+}
+
+function bySegment(rows: WeeklyRow[], week: string, dimension: string): Map<string, Metrics> {
+  return new Map(rows.filter((r) => r.week === week && r.dimension === dimension).map((r) => [r.segment, pick(r)]));
+}
+
+/** VIP, advanced, standard, then other tiers. */
+export function tierRank(tier: string): number {
+  const i = TIER_ORDER.indexOf(tier);
+  return i === -1 ? TIER_ORDER.length : i;
+}
+
+/** ISO 8601 UTC without milliseconds. */
+export function iso(date: Date | null | undefined): string | null {
+  return date ? date.toISOString().replace(".000Z", "Z") : null;
+}
+
+/** Conversations of `weeks` (labels, contiguous) with the workbench's SLA outcome under `policy`. */
+export interface EvaluatedTicket {
+  ticket_id: string;
+  week: string;
+  tier: string;
+  priority: string | null;
+  category: string;
+  assignee: string | null;
+  sla_status: string;
+  sla: SlaResult;
+}
+
+interface TicketRow {
+  ticket_id: string;
+  week: string;
+  tier: string;
+  priority: string | null;
+  category: string;
+  assignee: string | null;
+  sla_status: string;
+  created_at: Date;
+  first_admin_reply_at: Date | null;
+  first_closed_at: Date | null;
+  snoozes: {start: Date; end: Date | null}[] | null;
+}
+
+export async function asOf(warehouse: Warehouse): Promise<Date | null> {
+  const row = await warehouse.one<{as_of: Date | null}>("SELECT as_of FROM health_as_of");
+  return row?.as_of ?? null;
+}
+
+/** Loads the conversations created in `first`..`last` (ISO week labels) with their snoozes. */
+export async function loadSlaInputs(warehouse: Warehouse, first: IsoWeek, last: IsoWeek): Promise<TicketRow[]> {
+  return warehouse.all<TicketRow & Record<string, unknown>>(
+    `SELECT h.ticket_id, h.week, h.tier, h.priority, h.category, h.assignee, h.sla_status,
+            h.created_at, h.first_admin_reply_at, h.first_closed_at,
+            list({'start': s.snoozed_at, 'end': s.unsnoozed_at} ORDER BY s.snoozed_at) FILTER (s.snoozed_at IS NOT NULL) AS snoozes
+     FROM health_tickets h LEFT JOIN health_snoozes s USING (ticket_id)
+     WHERE h.week BETWEEN $first AND $last
+     GROUP BY ALL
+     ORDER BY h.created_at, h.ticket_id`,
+    {first: first.label, last: last.label}
+  );
+}
+
+export function evaluateTickets(rows: TicketRow[], policy: CompiledPolicy, at: Date): EvaluatedTicket[] {
+  return rows.map((row) => ({
+    ticket_id: row.ticket_id,
+    week: row.week,
+    tier: row.tier,
+    priority: row.priority,
+    category: row.category,
+    assignee: row.assignee,
+    sla_status: row.sla_status,
+    sla: evaluateSla({...row, snoozes: row.snoozes ?? []}, policy, at)
+  }));
+}
+
+function groupTally<K extends string>(tickets: EvaluatedTicket[], key: (t: EvaluatedTicket) => string, name: K) {
+  const groups = new Map<string, (Outcome | "no_target")[]>();
+  for (const ticket of tickets) {
+    const k = key(ticket);
+    groups.set(k, [...(groups.get(k) ?? []), ticket.sla.outcome]);
+  }
+  return [...groups].map(([k, outcomes]) => ({[name]: k, ...tally(outcomes)}) as {[P in K]: string} & Tally);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = (sorted.length - 1) / 2;
+  return Math.round(((sorted[Math.floor(mid)] + sorted[Math.ceil(mid)]) / 2) * 100) / 100;
+}
+
+function slaSection(
+  tickets: EvaluatedTicket[],
+  week: string,
+  trendWeeks: IsoWeek[],
+  policy: CompiledPolicy,
+  at: Date | null,
+  agents: Map<string, string | null>
+): SlaPolicySection {
+  const current = tickets.filter((t) => t.week === week);
+  const decided = (s: string) => s === "hit" || s === "missed";
+  const both = current.filter((t) => decided(t.sla_status) && decided(t.sla.outcome));
+  const disagree = both.filter((t) => t.sla_status !== t.sla.outcome);
+  const byTarget = ["first_response", "resolution"].map((target) => {
+    const results = current.flatMap((t) => t.sla.targets.filter((r) => r.target === target));
+    return {
+      target,
+      clock_minutes_p50: median(results.filter((r) => r.outcome !== "active").map((r) => r.elapsed_minutes)),
+      ...tally(results.map((r) => r.outcome))
+    };
+  });
+  return {
+    policy: policy.source,
+    policy_name: policy.spec.name,
+    as_of: iso(at),
+    overall: tally(current.map((t) => t.sla.outcome)),
+    by_tier: groupTally(current, (t) => t.tier, "tier").sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || a.tier.localeCompare(b.tier)),
+    by_target: byTarget,
+    trend: trendWeeks.map((w) => ({week: w.label, ...tally(tickets.filter((t) => t.week === w.label).map((t) => t.sla.outcome))})),
+    agreement: {
+      both_decided: both.length,
+      agree: both.length - disagree.length,
+      disagree: disagree.length,
+      intercom_undecided: current.filter((t) => !decided(t.sla_status) && decided(t.sla.outcome)).length,
+      workbench_undecided: current.filter((t) => decided(t.sla_status) && !decided(t.sla.outcome)).length
+    },
+    disagreements: disagree.map((t) => ({
+      ticket_id: t.ticket_id,
+      tier: t.tier,
+      category: t.category,
+      intercom: t.sla_status,
+      workbench: t.sla.outcome,
+      rule: t.sla.rule,
+      clock: t.sla.clock,
+      targets: t.sla.targets
+    })),
+    misses: current
+      .filter((t) => t.sla.outcome === "missed")
+      .map((t) => ({
+        ticket_id: t.ticket_id,
+        tier: t.tier,
+        priority: t.priority,
+        category: t.category,
+        agent: t.assignee === null ? null : (agents.get(t.assignee) ?? t.assignee),
+        rule: t.sla.rule,
+        clock: t.sla.clock,
+        intercom_sla_status: t.sla_status,
+        missed: t.sla.targets.filter((r) => r.outcome === "missed")
+      }))
+  };
+}
+
+/** Builds the report for one ISO week ("2026-W46") from the warehouse and the SLA policy. */
+export async function buildHealthReport(warehouse: Warehouse, weekLabel: string, policy: CompiledPolicy): Promise<HealthReport> {
+  const week = parseWeek(weekLabel);
+  const previous = shiftWeek(week, -1);
+  const trendWeeks = weeksEnding(week, TREND_WEEKS);
+  const range = {first: trendWeeks[0].label, last: week.label};
+  const at = await asOf(warehouse);
+
+  const weekly = await warehouse.all<WeeklyRow & Record<string, unknown>>(
+    "SELECT * FROM health_weekly WHERE week BETWEEN $first AND $last",
+    range
+  );
+  const overall = (label: string) => bySegment(weekly, label, "all").get("all") ?? emptyMetrics();
+  const segments = (dimension: string) => {
+    const now = bySegment(weekly, week.label, dimension);
+    const before = bySegment(weekly, previous.label, dimension);
+    return [...now].map(([segment, metrics]) => ({segment, ...metrics, previous_week: before.get(segment) ?? emptyMetrics()}));
+  };
+  const current = overall(week.label);
+  const prior = overall(previous.label);
+  const change = Object.fromEntries(
+    HEADLINE_METRICS.map((k) => {
+      const [a, b] = [current[k], prior[k]];
+      return [k, a === null || b === null ? null : Math.round((a - b) * 10_000) / 10_000];
+    })
+  ) as Record<HeadlineMetric, number | null>;
+
+  const agentRows = await warehouse.all<HealthReport["agents"][number] & Record<string, unknown>>(
+    `SELECT assignee, agent_name, assigned, replied, closed, frt_p50_minutes, csat_rated, csat_score
+     FROM health_agents_weekly WHERE week = $week ORDER BY assigned DESC, assignee`,
+    {week: week.label}
+  );
+  const names = await warehouse.all<{assignee: string; agent_name: string | null}>(
+    "SELECT DISTINCT assignee, agent_name FROM health_agents_weekly WHERE week BETWEEN $first AND $last",
+    range
+  );
+  const agentNames = new Map(names.map((n) => [n.assignee, n.agent_name]));
+
+  const tickets = at ? evaluateTickets(await loadSlaInputs(warehouse, trendWeeks[0], week), policy, at) : [];
+
+  const lowScores = await warehouse.all<{ticket_id: string; tier: string; category: string; rating: number; remark: string | null; assignee: string | null}>(
+    `SELECT ticket_id, tier, category, csat_rating AS rating, csat_remark AS remark, assignee
+     FROM health_tickets WHERE week = $week AND csat_rating <= 3 ORDER BY csat_rating, created_at, ticket_id`,
+    {week: week.label}
+  );
+  const escalations = await warehouse.all<HealthReport["escalations"]["items"][number] & Record<string, unknown>>(
+    `SELECT ticket_id, tier, category, state, resolved, age_hours, age_bucket
+     FROM health_escalations WHERE week = $week ORDER BY resolved, age_hours DESC, ticket_id`,
+    {week: week.label}
+  );
+  const arrivals = await warehouse.all<HealthReport["arrivals"][number] & Record<string, unknown>>(
+    `SELECT created_weekday AS weekday, created_hour AS hour, count(*)::INTEGER AS tickets
+     FROM health_tickets WHERE week = $week GROUP BY ALL ORDER BY weekday, hour`,
+    {week: week.label}
+  );
+  const backlog = await warehouse.all<{at: Date; open_conversations: number}>(
+    `WITH hours AS (
+       SELECT unnest(generate_series($start::TIMESTAMPTZ + INTERVAL 1 HOUR, $end::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS at
+     )
+     SELECT hours.at, coalesce(b.open_conversations, 0)::INTEGER AS open_conversations
+     FROM hours ASOF LEFT JOIN health_backlog b ON hours.at > b.since
+     ORDER BY hours.at`,
+    {start: week.start.toISOString(), end: week.end.toISOString()}
+  );
+
+  const escalationsByCategory = await warehouse.all<HealthReport["escalations"]["by_category"][number] & Record<string, unknown>>(
+    `SELECT category, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open,
+            round(quantile_cont(age_hours, 0.5), 2) AS age_p50_hours
+     FROM health_escalations WHERE week = $week GROUP BY category ORDER BY escalations DESC, category`,
+    {week: week.label}
+  );
+  const escalationsByAge = new Map(
+    (
+      await warehouse.all<{age_bucket: string; escalations: number; open: number}>(
+        `SELECT age_bucket, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open
+         FROM health_escalations WHERE week = $week GROUP BY age_bucket`,
+        {week: week.label}
+      )
+    ).map((row) => [row.age_bucket, row])
+  );
+
+  return {
+    report: "health",
+    week: week.label,
+    week_start: iso(week.start)!,
+    week_end: iso(week.end)!,
+    as_of: iso(at),
+    clocks: CLOCKS,
+    ...current,
+    previous_week: {week: previous.label, ...prior},
+    change,
+    by_tier: segments("tier")
+      .map(({segment, ...rest}) => ({tier: segment, ...rest}))
+      .sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || a.tier.localeCompare(b.tier)),
+    by_category: segments("category")
+      .map(({segment, ...rest}) => ({category: segment, ...rest}))
+      .sort((a, b) => b.tickets_created - a.tickets_created || a.category.localeCompare(b.category)),
+    trend: trendWeeks.map((w) => ({week: w.label, ...overall(w.label)})),
+    trend_by_tier: trendWeeks.flatMap((w) =>
+      [...bySegment(weekly, w.label, "tier")]
+        .sort(([a], [b]) => tierRank(a) - tierRank(b) || a.localeCompare(b))
+        .map(([tier, metrics]) => ({week: w.label, tier, ...metrics}))
+    ),
+    sla_policy: slaSection(tickets, week.label, trendWeeks, policy, at, agentNames),
+    csat_low_scores: lowScores.map(({assignee, ...rest}) => ({...rest, agent: assignee === null ? null : (agentNames.get(assignee) ?? assignee)})),
+    escalations: {
+      total: escalations.length,
+      open: escalations.filter((e) => !e.resolved).length,
+      by_category: escalationsByCategory,
+      by_age: AGE_BUCKETS.map((bucket) => escalationsByAge.get(bucket) ?? {age_bucket: bucket, escalations: 0, open: 0}),
+      items: escalations
+    },
+    agents: agentRows,
+    arrivals,
+    backlog: backlog.map((row) => ({at: iso(row.at)!, open_conversations: row.open_conversations}))
+  };
+}
