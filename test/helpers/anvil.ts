@@ -37,35 +37,57 @@ export const YES = BigInt(keccak256(stringToHex("position yes")));
 export const NO = BigInt(keccak256(stringToHex("position no")));
 export const MYSTERY_TOPIC = keccak256(stringToHex("Mystery(address,uint256)"));
 
+export interface Expected {
+  transfers: number;
+  positionTransfers: number;
+  fills: number;
+  matches: number;
+  splits: number;
+  redemptions: number;
+  resolutions: number;
+  rejects: number;
+}
+
 export interface Fixture {
   chain: LocalChain;
   network: Network;
   firstBlock: number;
   lastBlock: number;
   /** Logs emitted that name a watched wallet, per table. */
-  expected: {transfers: number; positionTransfers: number; fills: number; matches: number; splits: number; redemptions: number; resolutions: number; rejects: number};
+  expected: Expected;
   /** The deposit that went to ALICE_EOA instead of ALICE (units). */
   misdirected: bigint;
+  /** Unix seconds of the last block. */
+  time: number;
+  rounds: number;
 }
 
 const U = 1_000_000n;
 const hash = (text: string): Hex => keccak256(stringToHex(text));
 
-/** Deploys the stand-ins and mines `rounds` blocks of activity, 2 s apart from `startTime`. */
-export async function seed(url: string, rounds = 30, startTime = 1_767_225_600): Promise<Fixture> {
+/** Deploys the stand-ins (fresh addresses). */
+export async function setup(url: string, startTime = 1_767_225_600): Promise<Fixture> {
   const chain = new LocalChain(url);
   await chain.init();
   const network = await deployStandIns(chain);
+  const next = (await chain.blockNumber()) + 1;
+  const expected = {transfers: 0, positionTransfers: 0, fills: 0, matches: 0, splits: 0, redemptions: 0, resolutions: 0, rejects: 0};
+  return {chain, network, firstBlock: next, lastBlock: next - 1, expected, misdirected: 0n, time: startTime, rounds: 0};
+}
+
+/**
+ * Mines `rounds` blocks of trading. `salt` changes amounts and order hashes (a reorg's other
+ * branch). Round 3 of a fixture also sends the misdirected deposit and the two bad logs.
+ */
+export async function activity(fx: Fixture, rounds: number, salt = 0): Promise<Fixture> {
+  const {chain, network, expected} = fx;
   const [usdc, pusd] = network.collateral.map((token) => token.address);
   const ctf = network.conditionalTokens;
   const [v1, , v2] = network.exchanges.map((exchange) => exchange.address);
-  const expected = {transfers: 0, positionTransfers: 0, fills: 0, matches: 0, splits: 0, redemptions: 0, resolutions: 0, rejects: 0};
-  const firstBlock = (await chain.blockNumber()) + 1;
-  let time = startTime;
-  let misdirected = 0n;
-  for (let i = 0; i < rounds; i++) {
+  for (let r = 0; r < rounds; r++) {
+    const i = fx.rounds++;
     const calls: Call[] = [];
-    const n = BigInt(i);
+    const n = BigInt(i + salt * 1000);
     // Deposits (one transfer each) and the collateral the fills below spend.
     calls.push(call(usdc, "Collateral", "mint", [ALICE, 200n * U + n]));
     calls.push(call(usdc, "Collateral", "mint", [BOB, 100n * U]));
@@ -74,7 +96,7 @@ export async function seed(url: string, rounds = 30, startTime = 1_767_225_600):
     // Alice buys YES on V1 from an operator: alice->exchange collateral, exchange mints+moves YES to her.
     calls.push(
       call(v1, "ExchangeV1", "fillOrder", [
-        {orderHash: hash(`a${i}`), maker: ALICE, makerAssetId: 0n, takerAssetId: YES, making: 50n * U, taking: 100n * U + n, fee: U / 2n},
+        {orderHash: hash(`a${i}/${salt}`), maker: ALICE, makerAssetId: 0n, takerAssetId: YES, making: 50n * U, taking: 100n * U + n, fee: U / 2n},
         BOB
       ])
     );
@@ -89,8 +111,8 @@ export async function seed(url: string, rounds = 30, startTime = 1_767_225_600):
     // Bob sells 4 YES as the taker of a match against Alice's resting buy (V1 matchOrders).
     calls.push(
       call(v1, "ExchangeV1", "matchOrders", [
-        {orderHash: hash(`t${i}`), maker: BOB, makerAssetId: YES, takerAssetId: 0n, making: 4n * U, taking: 2n * U, fee: 0n},
-        [{orderHash: hash(`m${i}`), maker: ALICE, makerAssetId: 0n, takerAssetId: YES, making: 2n * U, taking: 4n * U, fee: 0n}]
+        {orderHash: hash(`t${i}/${salt}`), maker: BOB, makerAssetId: YES, takerAssetId: 0n, making: 4n * U, taking: 2n * U, fee: 0n},
+        [{orderHash: hash(`m${i}/${salt}`), maker: ALICE, makerAssetId: 0n, takerAssetId: YES, making: 2n * U, taking: 4n * U, fee: 0n}]
       ])
     );
     expected.fills += 2;
@@ -100,7 +122,7 @@ export async function seed(url: string, rounds = 30, startTime = 1_767_225_600):
     // Carol buys NO on V2 with pUSD.
     calls.push(
       call(v2, "ExchangeV2", "fillOrder", [
-        {orderHash: hash(`c${i}`), maker: CAROL, side: 0, tokenId: NO, making: 30n * U, taking: 60n * U, fee: 0n, builder: pad("0x01"), metadata: pad(toHex(i))},
+        {orderHash: hash(`c${i}/${salt}`), maker: CAROL, side: 0, tokenId: NO, making: 30n * U, taking: 60n * U + n, fee: 0n, builder: pad("0x01"), metadata: pad(toHex(i))},
         v2
       ])
     );
@@ -117,24 +139,34 @@ export async function seed(url: string, rounds = 30, startTime = 1_767_225_600):
     }
     if (i === 3) {
       // The misdirected deposit: sent to Alice's EOA instead of her funder.
-      misdirected = 25n * U;
-      calls.push(call(usdc, "Collateral", "mint", [ALICE_EOA, misdirected]));
+      fx.misdirected = 25n * U;
+      calls.push(call(usdc, "Collateral", "mint", [ALICE_EOA, fx.misdirected]));
       expected.transfers += 1;
       // A log nobody knows, and an OrderFilled whose data is cut short: both quarantined.
       calls.push(call(ctf, "ConditionalTokens", "emitRaw", [[MYSTERY_TOPIC, pad(ALICE as Hex)], pad("0x07")]));
       calls.push(call(v1, "ExchangeV1", "emitRaw", [[TOPIC0.OrderFilledV1, hash("bad"), pad(ALICE as Hex), pad(BOB as Hex)], "0x1234"]));
       expected.rejects += 2;
     }
-    time += 2 + (i % 7) * 3600; // irregular gaps: the demo window is weeks, not minutes
-    await chain.mineBlock(calls, time);
+    fx.time += 2 + (i % 7) * 3600; // irregular gaps: the demo window is weeks, not minutes
+    fx.lastBlock = await chain.mineBlock(calls, fx.time);
   }
-  // Resolution (YES wins) and Alice redeems; Bob keeps his winning YES unredeemed.
-  await chain.mineBlock([call(ctf, "ConditionalTokens", "reportPayouts", [wallet("oracle"), QUESTION, CONDITION, [1n, 0n]])], (time += 60));
-  expected.resolutions += 1;
-  await chain.mineBlock([call(ctf, "ConditionalTokens", "redeemPositions", [ALICE, usdc, CONDITION, [1n, 2n], [YES, NO]])], time + 120);
-  expected.redemptions += 1;
-  expected.positionTransfers += 1; // alice's YES burnt (she holds no NO)
-  expected.transfers += 1; // payout ctf -> alice
-  const lastBlock = await chain.blockNumber();
-  return {chain, network, firstBlock, lastBlock, expected, misdirected};
+  return fx;
+}
+
+/** Resolution (YES wins) and Alice redeems; Bob keeps his winning YES unredeemed. */
+export async function finale(fx: Fixture): Promise<Fixture> {
+  const ctf = fx.network.conditionalTokens;
+  const usdc = fx.network.collateral[0].address;
+  await fx.chain.mineBlock([call(ctf, "ConditionalTokens", "reportPayouts", [wallet("oracle"), QUESTION, CONDITION, [1n, 0n]])], (fx.time += 60));
+  fx.expected.resolutions += 1;
+  fx.lastBlock = await fx.chain.mineBlock([call(ctf, "ConditionalTokens", "redeemPositions", [ALICE, usdc, CONDITION, [1n, 2n], [YES, NO]])], (fx.time += 60));
+  fx.expected.redemptions += 1;
+  fx.expected.positionTransfers += 1; // alice's YES burnt (she holds no NO)
+  fx.expected.transfers += 1; // payout ctf -> alice
+  return fx;
+}
+
+/** The whole history: deploy, `rounds` of trading, resolution and redemption. */
+export async function seed(url: string, rounds = 30): Promise<Fixture> {
+  return finale(await activity(await setup(url), rounds));
 }
