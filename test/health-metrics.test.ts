@@ -57,7 +57,8 @@ test("headline metrics for 2026-W46", () => {
   // reopened: 1002 (twice), 1006 (once) -> 2 / 5 closed
   assert.equal(report.tickets_reopened, 2);
   assert.equal(report.reopen_rate, 0.4);
-  assert.equal(report.tickets_escalated, 3); // 1002 (tag), 1003 (tag), 1006 (team)
+  // 1002 (tag), 1003 (note + hand-over to team 7001), 1006 (assigned to team 7001)
+  assert.equal(report.tickets_escalated, 3);
 });
 
 test("previous week and week-over-week change", () => {
@@ -159,7 +160,9 @@ test("low CSAT remarks have emails and addresses masked", () => {
   assert.doesNotMatch(JSON.stringify(report), /@example\.com|0x[0-9a-f]{40}/i, "no emails or wallets anywhere in the report");
 });
 
-test("escalations by category and age (calendar hours to the last close, or to as_of while open)", () => {
+test("escalations by category and age (calendar hours to the last close, or to as_of while open)", async () => {
+  // the hand-over after 1003's "Escalating to engineering" note names team 7001
+  assert.deepEqual(await warehouse.all("SELECT team FROM health_escalation_teams"), [{team: "7001"}]);
   assert.equal(report.escalations.total, 3);
   assert.equal(report.escalations.open, 1);
   assert.deepEqual(report.escalations.items.map((e) => [e.ticket_id, e.resolved, e.age_hours, e.age_bucket]), [

@@ -10,6 +10,18 @@
 --   duration; minutes are rounded to 2 decimals, rates (0..1) to 4 decimals; a rate whose
 --   denominator is 0 is NULL, never 0.
 
+-- Teams (or admins) that take escalations: anything named like escalations/engineering, and
+-- whoever a conversation is assigned to within 10 minutes after an internal note saying
+-- "escalat…" (Intercom stores team ids, not names, so the hand-over itself names the team).
+CREATE OR REPLACE VIEW health_escalation_teams AS
+SELECT DISTINCT a.assigned_to AS team
+FROM ticket_parts n
+JOIN ticket_parts a ON a.ticket_id = n.ticket_id AND a.part_type = 'assignment' AND a.assigned_to IS NOT NULL
+  AND a.created_at BETWEEN n.created_at AND n.created_at + INTERVAL 10 MINUTE
+WHERE n.part_type = 'note' AND regexp_matches(lower(n.body), 'escalat')
+UNION
+SELECT team FROM tickets WHERE regexp_matches(lower(team), 'escalat|engineering');
+
 -- One row per conversation with everything the metrics need. No emails or wallets: pages for
 -- leadership read from here. Remarks have emails and 0x-addresses masked.
 CREATE OR REPLACE VIEW health_tickets AS
@@ -44,9 +56,15 @@ SELECT
     regexp_replace(t.csat_remark, '[^\s@<>()]+@[^\s@<>()]+\.[A-Za-z]{2,}', '[email]', 'g'),
     '0x[0-9a-fA-F]{8,}', '[address]', 'g'
   ) AS csat_remark,
-  -- escalated to engineering: an escalation tag, or assigned to an engineering/escalations team
+  -- escalated to engineering: an escalation tag ("escalated", "needs-engineering"), an internal
+  -- note saying "escalat…", or assigned (now or ever) to an escalation team
   (len(list_filter(coalesce(t.tags, []::VARCHAR[]), tag -> regexp_matches(lower(tag), 'escalat|engineering'))) > 0
-    OR regexp_matches(lower(coalesce(t.team, '')), 'escalat|engineering')) AS escalated
+    OR t.team IN (SELECT team FROM health_escalation_teams)
+    OR t.ticket_id IN (
+      SELECT ticket_id FROM ticket_parts
+      WHERE (part_type = 'note' AND regexp_matches(lower(body), 'escalat'))
+         OR (part_type = 'assignment' AND assigned_to IN (SELECT team FROM health_escalation_teams))
+    )) AS escalated
 FROM tickets t;
 
 -- The instant the warehouse's ticket data is as of: the latest created_at or updated_at. Open
