@@ -1,0 +1,55 @@
+/**
+ * Observable Framework configuration for the workbench's pages (src/ -> dist/).
+ *
+ * The site builds and runs without internet access (docs/offline-build.md): `npm run build` first
+ * fills Framework's npm cache from node_modules (scripts/populate-npm-cache.ts), and the options
+ * below switch off the two things that would still reach out: DuckDB extension downloads at
+ * build time, and the Google Fonts stylesheet in the browser.
+ */
+
+interface PageLink {
+  name: string;
+  path: string;
+}
+
+interface Section {
+  name: string;
+  open?: boolean;
+  pages: PageLink[];
+}
+
+/** Sidebar sections: link only pages that exist (the home page describes what is coming). */
+const pages: Section[] = [
+  {
+    name: "Warehouse",
+    open: true,
+    pages: [{name: "Ingest runs & quarantine", path: "/ingest"}]
+  }
+];
+
+const builtAt = new Date().toISOString().slice(0, 16).replace("T", " ");
+
+export default {
+  root: "src",
+  /** The test suite builds into a temporary directory so it never clobbers a served dist/. */
+  output: process.env.WORKBENCH_SITE_OUTPUT ?? "dist",
+  title: "Escalation workbench",
+  pages,
+  sidebar: true,
+  pager: false,
+  search: false,
+  toc: false, // pages are short; the width goes to tables and charts
+  style: "style.css",
+  // No Google Fonts: the default global stylesheet loads them from fonts.googleapis.com.
+  globalStylesheets: [],
+  // Extensions are downloaded at build time unless disabled; the pages never need them (no Parquet
+  // or JSON inside DuckDB-WASM SQL: loaders emit Arrow IPC instead).
+  duckdb: {extensions: {json: null, parquet: null}},
+  // An inline icon, so browsers do not ask the server for /favicon.ico.
+  head: `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#4269d0"/><path d="M4 11l3-3 2 2 3-5" stroke="#fff" stroke-width="1.6" fill="none"/></svg>'
+  )}">`,
+  footer:
+    `Escalation workbench · built ${builtAt} UTC from the warehouse; every page shows the data as of that build. ` +
+    "Runs fully offline: no request leaves this server."
+};
