@@ -1,0 +1,300 @@
+/**
+ * `workbench report <name>`: the reports leadership and the program owner read. Each report is a
+ * subcommand in REPORTS (health, sla what-if; incidents and feedback join the same list), printing
+ * one JSON object (`--format json`), a Markdown report (`md`) or text tables (`table`).
+ */
+import {UsageError} from "../../loaders/errors.ts";
+import {applyEdits, DEFAULT_POLICY_FILE, loadPolicy} from "../../loaders/health/policy.ts";
+import {buildHealthReport, type HealthReport, type Metrics} from "../../loaders/health/report.ts";
+import {slaWhatIf, type Comparison, type WhatIfReport} from "../../loaders/health/what-if.ts";
+import {Warehouse} from "../../loaders/warehouse/connection.ts";
+import {parseInteger, parseOptions, type Command, type CommandContext} from "../command.ts";
+import {formatRows, parseFormat, type Format} from "../output.ts";
+
+interface Report {
+  name: string;
+  summary: string;
+  usage: string;
+  run(context: CommandContext): Promise<void>;
+}
+
+/** A titled block of rows: rendered as a Markdown section or a text table. */
+interface Section {
+  title: string;
+  note?: string;
+  rows: Record<string, unknown>[];
+}
+
+function render(title: string, intro: string[], sections: Section[], format: Format): string {
+  if (format === "md") {
+    return [
+      `# ${title}`,
+      "",
+      ...intro.map((line) => `${line}  `),
+      ...sections.flatMap((s) => ["", `## ${s.title}`, ...(s.note ? ["", s.note] : []), "", formatRows(s.rows, "md")])
+    ].join("\n");
+  }
+  return [title, ...intro, ...sections.flatMap((s) => ["", `${s.title}${s.note ? ` (${s.note})` : ""}`, formatRows(s.rows, "table")])].join("\n");
+}
+
+const pct = (value: number | null) => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
+const minutes = (value: number | null) => (value === null ? "–" : value.toFixed(1));
+const signed = (value: number | null, unit: (v: number) => string) =>
+  value === null ? "–" : `${value > 0 ? "+" : value < 0 ? "−" : "±"}${unit(Math.abs(value))}`;
+
+async function withWarehouse<T>(context: CommandContext, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await Warehouse.open(context.db, {waitSeconds: context.waitSeconds});
+  try {
+    return await work(warehouse);
+  } finally {
+    warehouse.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// health
+
+const HEALTH_USAGE = "workbench report health --week 2026-W46 [--policy FILE] [--format json|md|table]";
+
+const RATE_METRICS = new Set(["sla_hit_rate", "csat_score", "csat_response_rate", "reopen_rate"]);
+const HEADLINE_LABELS: [keyof Metrics, string][] = [
+  ["tickets_created", "tickets created"],
+  ["tickets_closed", "tickets closed (at least once)"],
+  ["frt_p50_minutes", "first response p50 (calendar min)"],
+  ["frt_p90_minutes", "first response p90 (calendar min)"],
+  ["ttc_p50_minutes", "time to close p50 (calendar min)"],
+  ["ttc_p90_minutes", "time to close p90 (calendar min)"],
+  ["sla_hit_rate", "SLA hit rate (Intercom)"],
+  ["csat_score", "CSAT (share rated 4-5)"],
+  ["csat_response_rate", "CSAT response rate (rated / closed)"],
+  ["reopen_rate", "reopen rate (reopened / closed)"]
+];
+
+function cell(metric: keyof Metrics, value: number | null): string {
+  if (RATE_METRICS.has(metric)) return pct(value);
+  return metric.endsWith("_minutes") ? minutes(value) : String(value ?? "–");
+}
+
+function metricRow(label: Record<string, string>, m: Metrics): Record<string, unknown> {
+  return {
+    ...label,
+    created: m.tickets_created,
+    closed: m.tickets_closed,
+    "FRT p50 (cal min)": minutes(m.frt_p50_minutes),
+    "FRT p90 (cal min)": minutes(m.frt_p90_minutes),
+    "TTC p50 (cal min)": minutes(m.ttc_p50_minutes),
+    "TTC p90 (cal min)": minutes(m.ttc_p90_minutes),
+    "SLA hit": pct(m.sla_hit_rate),
+    CSAT: pct(m.csat_score),
+    "CSAT resp.": pct(m.csat_response_rate),
+    reopen: pct(m.reopen_rate),
+    escalated: m.tickets_escalated
+  };
+}
+
+function healthSections(r: HealthReport): Section[] {
+  const sla = r.sla_policy;
+  return [
+    {
+      title: "Headline",
+      rows: HEADLINE_LABELS.map(([key, label]) => ({
+        metric: label,
+        [r.week]: cell(key, r[key]),
+        [r.previous_week.week]: cell(key, r.previous_week[key]),
+        change: RATE_METRICS.has(key)
+          ? signed(r.change[key as keyof HealthReport["change"]], (v) => `${(v * 100).toFixed(1)} pts`)
+          : signed(r.change[key as keyof HealthReport["change"]], (v) => (key.endsWith("_minutes") ? v.toFixed(1) : String(v)))
+      }))
+    },
+    {
+      title: "Intercom SLA status",
+      note: "sla_hit_rate counts hit and missed only",
+      rows: [{hit: r.sla_hit, missed: r.sla_missed, active: r.sla_active, cancelled: r.sla_cancelled, "none (removed)": r.sla_none}]
+    },
+    {title: "By tier", rows: r.by_tier.map((t) => metricRow({tier: t.tier}, t))},
+    {title: "By category", rows: r.by_category.map((c) => metricRow({category: c.category}, c))},
+    {
+      title: `SLA under the policy "${sla.policy_name}"`,
+      note: `${sla.policy}; open conversations judged at ${sla.as_of ?? "–"}; each target on its own clock`,
+      rows: [
+        {scope: "all", ...tallyCells(sla.overall)},
+        ...sla.by_tier.map((t) => ({scope: `tier ${t.tier}`, ...tallyCells(t)})),
+        ...sla.by_target.map((t) => ({scope: `target ${t.target}`, ...tallyCells(t)}))
+      ]
+    },
+    {
+      title: "SLA misses",
+      note: "clock minutes from creation; due = when the target fell due (UTC)",
+      rows: sla.misses.flatMap((m) =>
+        m.missed.map((t) => ({
+          ticket: m.ticket_id,
+          tier: m.tier,
+          category: m.category,
+          rule: m.rule,
+          target: t.target,
+          "target min": t.target_minutes,
+          "elapsed min": minutes(t.elapsed_minutes),
+          clock: m.clock,
+          due: t.due_at,
+          intercom: m.intercom_sla_status,
+          agent: m.agent
+        }))
+      )
+    },
+    {
+      title: "Workbench vs Intercom SLA outcome",
+      note: `${sla.agreement.agree} of ${sla.agreement.both_decided} decided by both agree; Intercom undecided where the workbench decided: ${sla.agreement.intercom_undecided}`,
+      rows: sla.disagreements.map((d) => ({ticket: d.ticket_id, tier: d.tier, category: d.category, intercom: d.intercom, workbench: d.workbench, rule: d.rule, clock: d.clock}))
+    },
+    {
+      title: "Low CSAT (rated 1-3)",
+      note: "emails and addresses in remarks are masked",
+      rows: r.csat_low_scores.map((s) => ({ticket: s.ticket_id, rating: s.rating, tier: s.tier, category: s.category, agent: s.agent, remark: s.remark}))
+    },
+    {
+      title: "Escalations to engineering",
+      note: `${r.escalations.total} created this week, ${r.escalations.open} still open; age in calendar hours`,
+      rows: r.escalations.by_category.map((e) => ({category: e.category, escalations: e.escalations, open: e.open, "age p50 (h)": e.age_p50_hours}))
+    },
+    {
+      title: "Agents",
+      note: "conversations created this week, by current assignee",
+      rows: r.agents.map((a) => ({
+        agent: a.agent_name ?? a.assignee,
+        assigned: a.assigned,
+        replied: a.replied,
+        closed: a.closed,
+        "FRT p50 (cal min)": minutes(a.frt_p50_minutes),
+        rated: a.csat_rated,
+        CSAT: pct(a.csat_score)
+      }))
+    },
+    {title: "8-week trend", rows: r.trend.map((w) => metricRow({week: w.week}, w))}
+  ];
+}
+
+function tallyCells(t: {hit: number; missed: number; active: number; attainment: number | null}) {
+  return {hit: t.hit, missed: t.missed, active: t.active, attainment: pct(t.attainment)};
+}
+
+/** The Sunday of a week whose exclusive end is `end`. */
+const lastDay = (end: string) => new Date(Date.parse(end) - 86_400_000).toISOString().slice(0, 10);
+
+const healthReport: Report = {
+  name: "health",
+  summary: "weekly program health: volume, FRT, time to close, SLA, CSAT, reopens, escalations, agents",
+  usage: HEALTH_USAGE,
+  async run(context) {
+    const {values} = parseOptions(context.args, {week: {type: "string"}, policy: {type: "string"}, format: {type: "string"}}, HEALTH_USAGE);
+    const format = parseFormat(values.format);
+    if (!values.week) throw new UsageError(`--week is required (an ISO week like 2026-W46)\n\nusage: ${HEALTH_USAGE}`);
+    const policy = loadPolicy(values.policy ?? DEFAULT_POLICY_FILE);
+    const report = await withWarehouse(context, (warehouse) => buildHealthReport(warehouse, values.week!, policy));
+    if (format === "json") {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    const intro = [
+      `${report.week}: Monday ${report.week_start.slice(0, 10)} to Sunday ${lastDay(report.week_end)} (ISO week in UTC; conversations by creation time).`,
+      `Data as of ${report.as_of ?? "– (no tickets)"}. Durations are calendar minutes (24/7 clock) unless a clock is named.`
+    ];
+    console.log(render(`Program health ${report.week}`, intro, healthSections(report), format));
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// sla what-if
+
+const SLA_USAGE =
+  "workbench report sla (--edit EDIT... | --preset NAME) [--weeks N] [--week LAST] [--policy FILE] [--format json|md|table]\n" +
+  "  EDIT: <tier>[/<priority>].<first_response_minutes|resolution_minutes|clock>=<value>, e.g. VIP.first_response_minutes=15, advanced.clock=24/7";
+
+function comparisonCells(c: Comparison) {
+  return {
+    "hit (now)": c.current.hit,
+    "missed (now)": c.current.missed,
+    "attainment (now)": pct(c.current.attainment),
+    "hit (edited)": c.edited.hit,
+    "missed (edited)": c.edited.missed,
+    "attainment (edited)": pct(c.edited.attainment),
+    change: signed(c.attainment_change, (v) => `${(v * 100).toFixed(1)} pts`)
+  };
+}
+
+function whatIfSections(r: WhatIfReport): Section[] {
+  return [
+    {title: "Per week", rows: r.weeks.map((w) => ({week: w.week, ...comparisonCells(w)}))},
+    {title: "Per tier", rows: r.by_tier.map((t) => ({tier: t.tier, ...comparisonCells(t)}))},
+    {title: "All weeks", rows: [{scope: "all", ...comparisonCells(r.total)}]},
+    {
+      title: "Conversations whose outcome changes",
+      note: `${r.changed_conversations} in total; newest ${r.changed.length} listed`,
+      rows: r.changed
+    }
+  ];
+}
+
+const slaReport: Report = {
+  name: "sla",
+  summary: "SLA what-if: the last N weeks' attainment under an edited policy, next to the current one",
+  usage: SLA_USAGE,
+  async run(context) {
+    const {values} = parseOptions(
+      context.args,
+      {
+        edit: {type: "string", multiple: true},
+        preset: {type: "string"},
+        weeks: {type: "string"},
+        week: {type: "string"},
+        policy: {type: "string"},
+        format: {type: "string"}
+      },
+      SLA_USAGE
+    );
+    const format = parseFormat(values.format);
+    const weeks = parseInteger("weeks", values.weeks, 8);
+    if (weeks < 1 || weeks > 104) throw new UsageError("--weeks must be between 1 and 104");
+    const policy = loadPolicy(values.policy ?? DEFAULT_POLICY_FILE);
+    const edits = [...(values.edit ?? [])];
+    if (values.preset) {
+      const preset = policy.spec.what_if?.find((p) => p.name === values.preset);
+      if (!preset) {
+        const names = (policy.spec.what_if ?? []).map((p) => `"${p.name}"`).join(", ") || "none";
+        throw new UsageError(`no what-if preset "${values.preset}" in ${policy.source} (presets: ${names})`);
+      }
+      edits.push(...preset.edits);
+    }
+    if (edits.length === 0) throw new UsageError(`nothing to compare: pass --edit or --preset\n\nusage: ${SLA_USAGE}`);
+    const edited = applyEdits(policy, edits);
+    const report = await withWarehouse(context, (warehouse) => slaWhatIf(warehouse, policy, edited, {weeks, lastWeek: values.week}));
+    if (format === "json") {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    const last = report.weeks[report.weeks.length - 1].week;
+    const intro = [
+      `Policy in force: ${report.policy}. Edited: ${edits.join(", ")}.`,
+      `Conversations created in the ${weeks} weeks ending ${last} (ISO weeks, UTC), judged at ${report.as_of ?? "–"}.`
+    ];
+    console.log(render("SLA what-if", intro, whatIfSections(report), format));
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/** Every report, in the order `workbench report --help` lists them. */
+export const REPORTS: Report[] = [healthReport, slaReport];
+
+const USAGE = ["workbench report <report> [options]", ...REPORTS.map((r) => `  ${r.name.padEnd(8)} ${r.summary}\n           ${r.usage}`)].join("\n");
+
+export const reportCommand: Command = {
+  name: "report",
+  summary: `reports for the weekly review (${REPORTS.map((r) => r.name).join(", ")})`,
+  usage: USAGE,
+  async run(context) {
+    const [name, ...args] = context.args;
+    const report = REPORTS.find((r) => r.name === name);
+    if (!report) throw new UsageError(`${name ? `unknown report "${name}"` : "which report?"}\n\nusage: ${USAGE}`);
+    await report.run({...context, args});
+  }
+};
