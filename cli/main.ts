@@ -8,9 +8,10 @@ import type {Command} from "./command.ts";
 import {demoCommand} from "./commands/demo.ts";
 import {ingestCommand} from "./commands/ingest.ts";
 import {rejectsCommand} from "./commands/rejects.ts";
+import {reportCommand} from "./commands/report.ts";
 import {statusCommand} from "./commands/status.ts";
 
-const COMMANDS: Command[] = [demoCommand, ingestCommand, statusCommand, rejectsCommand];
+const COMMANDS: Command[] = [demoCommand, ingestCommand, statusCommand, rejectsCommand, reportCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
