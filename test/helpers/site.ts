@@ -44,6 +44,8 @@ export async function seedWarehouse(path: string): Promise<void> {
   try {
     const start = Date.parse("2026-08-03T00:00:00Z"); // a Monday
     const ingestedAt = start + 36 * DAY;
+    // intercom is ingested on one day, API and FIX logs the next morning
+    const runStart = (i: number) => ingestedAt + (i === 0 ? 0 : DAY) + i * 60_000;
 
     let tickets = 0;
     for (const [category, perWeek] of CATEGORIES) {
@@ -107,7 +109,7 @@ export async function seedWarehouse(path: string): Promise<void> {
     for (const [source, location, reason, runId] of rejects) {
       await warehouse.run(
         `INSERT INTO rejects (source, location, reason, raw, run_id, rejected_at) VALUES ($1, $2, $3, '{"redacted":true}', $4, $5::TIMESTAMPTZ)`,
-        [source, location, reason, runId, iso(ingestedAt + runId * 60_000)]
+        [source, location, reason, runId, iso(runStart(runId - 1) + 2_000)]
       );
     }
     const rejected = (source: string) => rejects.filter((r) => r[0] === source).length;
@@ -118,7 +120,7 @@ export async function seedWarehouse(path: string): Promise<void> {
       {source: "fix", input: "data/demo/fix", loaded: fixMessages}
     ];
     for (const [i, run] of runs.entries()) {
-      const started = ingestedAt + i * 60_000;
+      const started = runStart(i);
       await warehouse.run(
         `INSERT INTO ingest_runs (run_id, source, input, started_at, finished_at, status, read, loaded, rejected, inserted)
          VALUES ($1, $2, $3, $4::TIMESTAMPTZ, $5::TIMESTAMPTZ, 'ok', $6, $7, $8, $7)`,
