@@ -61,6 +61,8 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
 
   const gateway = new RestGateway(world, markets, chain, plan);
   const multiplier = requestMultiplier(world);
+  // A day's files finish compressing while the next day is generated; at most two days are in flight.
+  let closing: Promise<{path: string; records: number}[]> = Promise.resolve([]);
   for (let day = 0; day < WINDOW_DAYS; day++) {
     const stamp = dayStamp(WINDOW_START + day * DAY_MS);
     gateway.beginDay(day);
@@ -84,7 +86,7 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
       }
       await rest.write(text);
     }
-    files.push(await rest.close());
+    const closes = [rest.close()];
     await chain.flush();
 
     const ws = new LineSink(out, `api-logs/ws-${stamp}.ndjson.gz`);
@@ -96,7 +98,7 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
       }
       await ws.write(text);
     }
-    files.push(await ws.close());
+    closes.push(ws.close());
 
     const fix = fixDay(world, markets, day, {
       gap: plan.fixGap.day === day ? plan.fixGap : undefined,
@@ -105,13 +107,15 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
     if (fix.lines.length) {
       const sink = new LineSink(out, fix.file);
       for (const text of fix.lines) await sink.write(text);
-      files.push(await sink.close());
+      closes.push(sink.close());
       rejects.push(...fix.rejects.map((r) => ({source: "fix" as const, file: fix.file, line: r.line, reason: r.reason})));
       if (fix.gap) plan.fixGap.onEvidence(fix.gap);
     }
+    files.push(...(await closing));
+    closing = Promise.all(closes);
     progress(day + 1, stamp);
   }
-  files.push(await chainSink.close());
+  files.push(...(await closing), await chainSink.close());
 
   // Tickets: the root causes' own, some from incident-affected users, and everyday background.
   const specs: {spec: TicketSpec; assign: (id: string) => void}[] = [

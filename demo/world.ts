@@ -118,8 +118,18 @@ export interface World {
   admins: Admin[];
 }
 
+let isoDay = NaN;
+let isoPrefix = "";
+const pad2 = (n: number) => (n < 10 ? "0" : "") + n;
+
+/** ISO-8601 UTC with milliseconds, like Date#toISOString (the day prefix is cached: this is called per line). */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) [isoDay, isoPrefix] = [day, new Date(day * DAY_MS).toISOString().slice(0, 11)];
+  const t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  return `${isoPrefix}${pad2(Math.floor(t / HOUR_MS))}:${pad2(Math.floor(t / 60_000) % 60)}:` +
+    `${pad2(Math.floor(t / 1000) % 60)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}Z`;
 }
 
 /** YYYY-MM-DD of a day start, used in file names. */
