@@ -96,12 +96,3 @@ export function tally(outcomes: (Outcome | "no_target")[]): Tally {
   const [hit, missed] = [count("hit"), count("missed")];
   return {hit, missed, active: count("active"), no_target: count("no_target"), attainment: rate(hit, hit + missed)};
 }
-
-/** Minutes as a readable duration: 45 min, 3 h 20 min, 2 d 4 h. */
-export function minutesLabel(minutes: number | null): string {
-  if (minutes === null) return "–";
-  const total = Math.round(minutes);
-  if (total < 60) return `${total} min`;
-  const [d, h, m] = [Math.floor(total / 1440), Math.floor((total % 1440) / 60), total % 60];
-  return d > 0 ? `${d} d${h ? ` ${h} h` : ""}` : `${h} h${m ? ` ${m} min` : ""}`;
-}
