@@ -5,7 +5,7 @@
 export const REDACTED = "[REDACTED]";
 
 /** Header and JSON field names whose values are secrets (compared case-insensitively). */
-const SECRET_FIELDS = [
+export const SECRET_FIELDS = [
   "poly_signature",
   "poly_passphrase",
   "authorization",

@@ -13,6 +13,7 @@ CREATE TABLE api_requests (
   order_id       VARCHAR,                     -- orderID from the response, or the id in the path
   order_type     VARCHAR,                     -- GTC | GTD | FOK | FAK
   order_version  TINYINT,                     -- 1 (nonce/feeRateBps) or 2 (timestamp/metadata/builder)
+  order_count    INTEGER,                     -- orders in the request body: 1 for POST /order, n for POST /orders
   side           VARCHAR,                     -- BUY | SELL
   token_id       VARCHAR,
   maker          VARCHAR,                     -- order.maker = funder wallet, lower-case

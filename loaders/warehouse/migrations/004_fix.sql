@@ -13,8 +13,11 @@ CREATE TABLE fix_messages (
   username         VARCHAR,                   -- 553 on Logon: the API key id
   reset_seq_num    BOOLEAN,                   -- 141
   heart_bt_int     INTEGER,                   -- 108
+  test_req_id      VARCHAR,                   -- 112 (TestRequest, and the Heartbeat answering it)
   cl_ord_id        VARCHAR,                   -- 11
+  orig_cl_ord_id   VARCHAR,                   -- 41 (cancel / replace requests and rejects)
   order_id         VARCHAR,                   -- 37
+  exec_id          VARCHAR,                   -- 17
   symbol           VARCHAR,                   -- 55
   side             VARCHAR,                   -- 54
   order_qty        DOUBLE,                    -- 38
@@ -29,9 +32,11 @@ CREATE TABLE fix_messages (
   last_qty         DOUBLE,                    -- 32
   ord_rej_reason   VARCHAR,                   -- 103
   cxl_rej_reason   VARCHAR,                   -- 102
-  text             VARCHAR,                   -- 58
+  text             VARCHAR,                   -- 58, secrets redacted
   ref_seq_num      BIGINT,                    -- 45
+  ref_msg_type     VARCHAR,                   -- 372
   session_reject_reason VARCHAR,              -- 373
+  business_reject_reason VARCHAR,             -- 380
   begin_seq_no     BIGINT,                    -- 7
   end_seq_no       BIGINT,                    -- 16
   new_seq_no       BIGINT,                    -- 36
