@@ -180,9 +180,18 @@ export class RestGateway {
     const token = market.tokenIds[tokenIndex];
     let query = "";
     let requestBody: unknown = null;
-    let reply: Reply & {error?: string | null};
+    let reply: Reply;
 
-    const incident = this.options.incidents.find((i) => i.routes.includes(route) && at >= i.start && at < i.end);
+    // Edge failures stop a request before the application: geoblocking (Cloudflare), then, outside
+    // incidents and scenarios, rare throttling, auth failures and 500s. Nothing behind them happens.
+    const incident = user.geoblocked ? undefined
+      : this.options.incidents.find((i) => i.routes.includes(route) && at >= i.start && at < i.end);
+    const background = !incident && !user.scripted;
+    const edge: Reply | null = user.geoblocked ? {status: 403, body: CLOUDFLARE_403(rng.hex(8))}
+      : background && user.kind !== "retail" && rng.chance(0.0006) ? error(429, ERR.tooMany)
+        : background && info.auth && rng.chance(0.0004) ? error(401, ERR.invalidApiKey)
+          : background && rng.chance(0.0001) ? error(500, ERR.internal) : null;
+    const act = (answer: () => Reply): Reply => edge ?? (incident ? this.incidentReply(incident, user, at) : answer());
     switch (route) {
       case "GET /book":
       case "GET /price":
@@ -206,7 +215,7 @@ export class RestGateway {
       case "POST /order": {
         const order = this.buildOrder(user, at, market, tokenIndex, event.script);
         requestBody = order.body;
-        reply = incident ? this.incidentReply(incident, user, at) : this.placeOrder(user, at, order);
+        reply = act(() => this.placeOrder(user, at, order));
         break;
       }
       case "POST /orders": {
@@ -214,13 +223,8 @@ export class RestGateway {
         const orders = Array.from({length: count}, () =>
           this.buildOrder(user, at, market, rng.chance(0.5) ? 0 : 1, undefined));
         requestBody = orders.map((o) => o.body);
-        if (incident) {
-          reply = this.incidentReply(incident, user, at);
-        } else {
-          const results = orders.map((o) => this.placeOrder(user, at, o));
-          reply = {status: 200, body: results.map((r) => r.error === null ? r.body
-            : {success: false, errorMsg: r.error, orderID: "", status: ""})};
-        }
+        reply = act(() => ({status: 200, body: orders.map((o) => this.placeOrder(user, at, o))
+          .map((r) => r.error === null ? r.body : {success: false, errorMsg: r.error, orderID: "", status: ""})}));
         break;
       }
       case "DELETE /order": {
@@ -230,18 +234,18 @@ export class RestGateway {
         const index = known ? rng.int(0, live.length - 1) : -1;
         const id = known ? live[index] : `0x${rng.hex(32)}`;
         requestBody = {orderID: id};
-        if (incident) {
-          reply = this.incidentReply(incident, user, at);
-        } else {
+        reply = act(() => {
           if (known) live.splice(index, 1);
-          reply = {status: 200, body: this.cancelBody([id], !known)};
-        }
+          return {status: 200, body: this.cancelBody([id], !known)};
+        });
         break;
       }
       case "DELETE /cancel-all": {
-        const live = this.liveOrders.get(user) ?? [];
-        reply = incident ? this.incidentReply(incident, user, at) : {status: 200, body: this.cancelBody(live, false)};
-        if (!incident) this.liveOrders.set(user, []);
+        reply = act(() => {
+          const body = this.cancelBody(this.liveOrders.get(user) ?? [], false);
+          this.liveOrders.set(user, []);
+          return {status: 200, body};
+        });
         break;
       }
       case "GET /data/orders": {
@@ -263,11 +267,7 @@ export class RestGateway {
       }
     }
 
-    // Edge failures that pre-empt the application: geoblocking, rate limiting, auth, rare 500s.
-    if (user.geoblocked) reply = {status: 403, body: CLOUDFLARE_403(`${rng.hex(8)}`)};
-    else if (!incident && !user.scripted && user.kind !== "retail" && rng.chance(0.0006)) reply = error(429, ERR.tooMany);
-    else if (!incident && !user.scripted && info.auth && rng.chance(0.0004)) reply = error(401, ERR.invalidApiKey);
-    else if (!incident && !user.scripted && rng.chance(0.0001)) reply = error(500, ERR.internal);
+    if (edge) reply = edge;
 
     const bodyText = requestBody === null ? "" : JSON.stringify(requestBody);
     const line: RestLine = {
