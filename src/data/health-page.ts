@@ -1,0 +1,86 @@
+/**
+ * What the health page loads (data/health.json, written by health.json.ts): the same report
+ * `workbench report health --week W --format json` prints, for each recent week, plus per-
+ * conversation durations for the distributions and the policy's what-if presets precomputed.
+ * Aggregates, ticket ids, tiers, categories and agent names only: no emails, wallets or messages.
+ */
+import type {Warehouse} from "../../loaders/warehouse/connection.ts";
+import {applyEdits, type CompiledPolicy} from "../../loaders/health/policy.ts";
+import {asOf, buildHealthReport, iso, type HealthReport} from "../../loaders/health/report.ts";
+import {slaWhatIf, type WhatIfReport} from "../../loaders/health/what-if.ts";
+import {weekOf} from "../../loaders/health/week.ts";
+
+/** How many weeks (newest first) the page offers in its week picker. */
+export const PAGE_WEEKS = 26;
+/** Weeks the what-if presets look back over. */
+export const WHAT_IF_WEEKS = 8;
+
+export interface HealthPageData {
+  generated_at: string;
+  as_of: string | null;
+  policy: {
+    name: string;
+    source: string;
+    pause_resolution_while_snoozed: boolean;
+    targets: {rule: string; first_response_minutes: number | null; resolution_minutes: number | null; clock: string}[];
+  };
+  /** true when the warehouse has no conversations (the page then shows an empty current week) */
+  empty: boolean;
+  /** ISO week labels with conversations, newest first */
+  weeks: string[];
+  reports: Record<string, HealthReport>;
+  /** per conversation of each week: tier and calendar minutes to first reply / first close */
+  durations: Record<string, {tier: string; frt: number | null; ttc: number | null}[]>;
+  what_if: ({name: string; edits: string[]} & Pick<WhatIfReport, "weeks" | "by_tier" | "total" | "changed_conversations">)[];
+}
+
+export async function buildHealthPageData(warehouse: Warehouse, policy: CompiledPolicy): Promise<HealthPageData> {
+  const withTickets = (
+    await warehouse.all<{week: string}>(`SELECT DISTINCT week FROM health_tickets ORDER BY week DESC LIMIT ${PAGE_WEEKS}`)
+  ).map((row) => row.week);
+  const weeks = withTickets.length ? withTickets : [weekOf(new Date()).label];
+  const reports: Record<string, HealthReport> = {};
+  for (const week of weeks) reports[week] = await buildHealthReport(warehouse, week, policy);
+
+  const durations: HealthPageData["durations"] = Object.fromEntries(weeks.map((week) => [week, []]));
+  const rows = await warehouse.all<{week: string; tier: string; frt: number | null; ttc: number | null}>(
+    `SELECT week, tier, round(frt_minutes, 2) AS frt, round(ttc_minutes, 2) AS ttc
+     FROM health_tickets WHERE week BETWEEN $first AND $last ORDER BY created_at, ticket_id`,
+    {first: weeks[weeks.length - 1], last: weeks[0]}
+  );
+  for (const {week, ...row} of rows) durations[week].push(row);
+
+  const what_if: HealthPageData["what_if"] = [];
+  for (const preset of withTickets.length ? (policy.spec.what_if ?? []) : []) {
+    const report = await slaWhatIf(warehouse, policy, applyEdits(policy, preset.edits), {weeks: WHAT_IF_WEEKS, lastWeek: weeks[0]});
+    what_if.push({
+      name: preset.name,
+      edits: preset.edits,
+      weeks: report.weeks,
+      by_tier: report.by_tier,
+      total: report.total,
+      changed_conversations: report.changed_conversations
+    });
+  }
+
+  return {
+    generated_at: iso(new Date())!,
+    as_of: iso(await asOf(warehouse)),
+    empty: withTickets.length === 0,
+    policy: {
+      name: policy.spec.name,
+      source: policy.source,
+      pause_resolution_while_snoozed: policy.spec.pause_resolution_while_snoozed,
+      targets: policy.spec.targets.map((t) => ({
+        rule: `${t.tier}/${t.priority ?? "*"}`,
+        first_response_minutes: t.first_response_minutes,
+        resolution_minutes: t.resolution_minutes,
+        clock: policy.clockLabel(t.clock)
+      }))
+    },
+    weeks,
+    reports,
+    durations,
+    what_if
+  };
+}
