@@ -21,6 +21,11 @@ interface Section {
 /** Sidebar sections: link only pages that exist (the home page describes what is coming). */
 const pages: Section[] = [
   {
+    name: "Support program",
+    open: true,
+    pages: [{name: "Program health", path: "/health"}]
+  },
+  {
     name: "Warehouse",
     open: true,
     pages: [{name: "Ingest runs & quarantine", path: "/ingest"}]
