@@ -222,7 +222,11 @@ test("node killed mid-ingest, restarted from its state: the resumed run has exac
       note() {}
     };
     await assert.rejects(
-      ingestChain(warehouse, options(fx, node.url, {chunker: {initialSpan: 2, maxSpan: 2}, rpcOptions: {retries: 2, backoffMs: 10}}), killer),
+      ingestChain(
+        warehouse,
+        options(fx, node.url, {chunker: {initialSpan: 2, maxSpan: 2}, flushRows: 1, rpcOptions: {retries: 2, backoffMs: 10}}),
+        killer
+      ),
       /kept failing/
     );
     const partial = await counts(warehouse);

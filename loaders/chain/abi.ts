@@ -78,70 +78,93 @@ export class DecodeError extends Error {}
 export type DecodedValue = string | bigint | number | bigint[];
 export type DecodedArgs = Record<string, DecodedValue>;
 
-const WORD = 64; // hex characters per 32-byte word
-
-function word(data: string, index: number): string {
-  const start = 2 + index * WORD;
-  if (start + WORD > data.length) throw new DecodeError(`data too short: word ${index} of ${(data.length - 2) / WORD}`);
-  return data.slice(start, start + WORD);
+/** Per event, computed once: where each argument sits and how to read it. */
+interface Plan {
+  topics: {name: string; type: string}[];
+  words: {name: string; type: string; array: boolean}[];
+  dynamic: boolean;
 }
 
-function decodeStatic(type: string, hex: string): string | bigint | number {
+const plans = new WeakMap<AbiEvent, Plan>();
+const SUPPORTED = new Set(["address", "bytes32", "uint8", "uint256", "uint256[]"]);
+
+function planOf(event: AbiEvent): Plan {
+  let plan = plans.get(event);
+  if (plan) return plan;
+  for (const input of event.inputs) if (!SUPPORTED.has(input.type)) throw new Error(`abi.ts cannot decode ${input.type} (${event.name})`);
+  plan = {
+    topics: event.inputs.filter((input) => input.indexed).map((input) => ({name: input.name!, type: input.type})),
+    words: event.inputs
+      .filter((input) => !input.indexed)
+      .map((input) => ({name: input.name!, type: input.type, array: input.type.endsWith("[]")})),
+    dynamic: event.inputs.some((input) => !input.indexed && input.type.endsWith("[]"))
+  };
+  plans.set(event, plan);
+  return plan;
+}
+
+const ZERO_PAD = "000000000000000000000000";
+const MAX_ARRAY = 10_000;
+
+/** One 32-byte word (64 hex characters, without 0x) as a value of `type`. */
+function decodeWord(type: string, hex: string): string | bigint | number {
   switch (type) {
     case "address":
-      if (!/^0{24}/.test(hex)) throw new DecodeError("address with non-zero high bytes");
-      return `0x${hex.slice(24)}`;
+      if (!hex.startsWith(ZERO_PAD)) throw new DecodeError("address with non-zero high bytes");
+      return `0x${hex.slice(24).toLowerCase()}`;
     case "bytes32":
-      return `0x${hex}`;
+      return `0x${hex.toLowerCase()}`;
     case "uint8": {
       const value = BigInt(`0x${hex}`);
       if (value > 255n) throw new DecodeError("uint8 out of range");
       return Number(value);
     }
-    case "uint256":
-      return BigInt(`0x${hex}`);
     default:
-      throw new DecodeError(`unsupported type ${type}`);
+      return BigInt(`0x${hex}`);
   }
 }
 
-const MAX_ARRAY = 10_000;
-
-function decodeArray(data: string, headIndex: number): bigint[] {
-  const offset = Number(BigInt(`0x${word(data, headIndex)}`));
-  if (offset % 32 !== 0) throw new DecodeError("misaligned array offset");
-  const lengthIndex = offset / 32;
-  const length = Number(BigInt(`0x${word(data, lengthIndex)}`));
-  if (length > MAX_ARRAY) throw new DecodeError(`array length ${length} too large`);
-  const values: bigint[] = new Array(length);
-  for (let i = 0; i < length; i++) values[i] = BigInt(`0x${word(data, lengthIndex + 1 + i)}`);
-  return values;
-}
-
-/** Decodes topics + data of `event` (lower-case hex in, lower-case addresses out). */
+/**
+ * Decodes topics + data of `event` (addresses and bytes32 come out lower-case). Every length,
+ * offset and hex digit is checked; anything off is a DecodeError.
+ */
 export function decodeEvent(event: AbiEvent, topics: readonly string[], data: string): DecodedArgs {
-  const indexed = event.inputs.filter((input) => input.indexed);
-  if (topics.length !== indexed.length + 1) throw new DecodeError(`${topics.length - 1} indexed topics, expected ${indexed.length}`);
-  if (!/^0x([0-9a-f]{64})*$/i.test(data)) throw new DecodeError("data is not whole 32-byte words");
-  const lower = data.toLowerCase();
+  const plan = planOf(event);
+  if (topics.length !== plan.topics.length + 1) throw new DecodeError(`${topics.length - 1} indexed topics, expected ${plan.topics.length}`);
+  if ((data.length - 2) % 64 !== 0 || !data.startsWith("0x")) throw new DecodeError("data is not whole 32-byte words");
+  const total = (data.length - 2) / 64;
+  const word = (index: number): string => {
+    if (index >= total) throw new DecodeError(`data too short: word ${index} of ${total}`);
+    return data.substring(2 + index * 64, 66 + index * 64);
+  };
   const args: DecodedArgs = {};
-  let topic = 1;
-  let head = 0;
-  let expectedWords = 0;
-  for (const input of event.inputs) {
-    const name = input.name!;
-    if (input.indexed) {
-      args[name] = decodeStatic(input.type, topics[topic++].slice(2).toLowerCase());
-    } else if (input.type.endsWith("[]")) {
-      const values = decodeArray(lower, head);
-      args[name] = values;
-      expectedWords += 1 + values.length;
-      head++;
-    } else {
-      args[name] = decodeStatic(input.type, word(lower, head++));
+  try {
+    for (let i = 0; i < plan.topics.length; i++) {
+      const topic = topics[i + 1];
+      if (topic.length !== 66) throw new DecodeError(`topic ${i + 1} is not 32 bytes`);
+      args[plan.topics[i].name] = decodeWord(plan.topics[i].type, topic.substring(2));
     }
+    let used = plan.words.length;
+    for (let i = 0; i < plan.words.length; i++) {
+      const {name, type, array} = plan.words[i];
+      if (!array) {
+        args[name] = decodeWord(type, word(i));
+        continue;
+      }
+      const offset = BigInt(`0x${word(i)}`);
+      if (offset % 32n !== 0n || offset / 32n >= BigInt(total)) throw new DecodeError("bad array offset");
+      const at = Number(offset / 32n);
+      const length = BigInt(`0x${word(at)}`);
+      if (length > BigInt(MAX_ARRAY)) throw new DecodeError(`array length ${length} too large`);
+      const values: bigint[] = new Array(Number(length));
+      for (let j = 0; j < values.length; j++) values[j] = BigInt(`0x${word(at + 1 + j)}`);
+      args[name] = values;
+      used += 1 + values.length;
+    }
+    if (total !== used) throw new DecodeError(`data has ${total} words, expected ${used}`);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new DecodeError("data is not hex");
+    throw error;
   }
-  expectedWords += head;
-  if ((lower.length - 2) / WORD !== expectedWords) throw new DecodeError(`data has ${(lower.length - 2) / WORD} words, expected ${expectedWords}`);
   return args;
 }

@@ -208,7 +208,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
   switch (name) {
     case "Transfer":
       rows.transfers.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         token: contract.address,
         symbol: contract.symbol ?? contract.name,
         from: args.from as string,
@@ -218,7 +221,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       return;
     case "TransferSingle":
       rows.positionTransfers.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         batchIndex: 0,
         contract: contract.address,
         event: "TransferSingle",
@@ -236,7 +242,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       for (const value of values) if (value >= MAX_AMOUNT) throw new DecodeError(`value ${value} out of range`);
       ids.forEach((id, i) =>
         rows.positionTransfers.push({
-          ...where,
+          block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
           batchIndex: i,
           contract: contract.address,
           event: "TransferBatch",
@@ -252,7 +261,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
     case "PositionSplit":
     case "PositionsMerge":
       rows.splits.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         kind: name === "PositionSplit" ? "split" : "merge",
         stakeholder: args.stakeholder as string,
         collateralToken: args.collateralToken as string,
@@ -264,7 +276,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       return;
     case "PayoutRedemption":
       rows.redemptions.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         redeemer: args.redeemer as string,
         collateralToken: args.collateralToken as string,
         parentCollectionId: args.parentCollectionId as string,
@@ -279,7 +294,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       if (slots !== BigInt(numerators.length)) throw new DecodeError(`outcomeSlotCount ${slots} but ${numerators.length} payout numerators`);
       for (const numerator of numerators) if (numerator >= MAX_AMOUNT) throw new DecodeError("payout numerator out of range");
       rows.resolutions.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         conditionId: args.conditionId as string,
         oracle: args.oracle as string,
         questionId: args.questionId as string,
@@ -308,7 +326,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       const collateralAmount = buy ? makerAmount : takerAmount;
       const shareAmount = buy ? takerAmount : makerAmount;
       rows.fills.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         exchange: contract.address,
         exchangeName: contract.name,
         version: name === "OrderFilledV1" ? 1 : 2,
@@ -342,7 +363,10 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
         tokenId = args.tokenId as bigint;
       }
       rows.matches.push({
-        ...where,
+        block: where.block,
+        logIndex: where.logIndex,
+        tx: where.tx,
+        time: where.time,
         exchange: contract.address,
         version: name === "OrdersMatchedV1" ? 1 : 2,
         takerOrderHash: args.takerOrderHash as string,

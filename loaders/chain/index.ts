@@ -18,13 +18,13 @@ import {encodeFunctionData, hexToBigInt, pad, type Hex} from "viem";
 import {UsageError, WorkbenchError} from "../errors.ts";
 import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
-import {IngestRun, type IngestSummary} from "../warehouse/ingest-run.ts";
+import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
-import {decodeLogs} from "./decode.ts";
+import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
 import {loadNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
-import {ChainStore, type BlockInfo} from "./store.ts";
+import {ChainStore, type Batch} from "./store.ts";
 
 export const DEFAULT_SNAPSHOT_DIR = "data/snapshots/chain";
 
@@ -49,6 +49,8 @@ export interface ChainIngestOptions {
   balances?: boolean;
   rpcOptions?: RpcOptions;
   chunker?: ChunkerOptions;
+  /** Rows per stored batch (default 50,000; a batch is also stored every 5 s). */
+  flushRows?: number;
   /** Addresses per topic filter (default 100): larger sets become several queries. */
   addressesPerQuery?: number;
 }
@@ -59,12 +61,17 @@ export interface ChainIngestSummary extends IngestSummary {
   reorgs: number;
   ignored: number;
   stats: ChainRpc["stats"];
+  /** Milliseconds spent reading events (eth_getLogs, decoding, storing), balances, and the Parquet export. */
+  timings: {eventsMs: number; balancesMs: number; snapshotMs: number};
   /** Block ranges read per contract (the benchmark replays them as bare eth_getLogs). */
   ranges: Map<string, {queries: LogQuery[]; ranges: [number, number][]}>;
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const MAX_REORG_PASSES = 5;
+/** A batch is stored once it holds this many rows, or after this long. */
+const FLUSH_ROWS = 50_000;
+const FLUSH_MS = 5_000;
 
 export async function ingestChain(
   warehouse: Warehouse,
@@ -105,7 +112,9 @@ export async function ingestChain(
     if (toBlock < 0) throw new UsageError(`head ${head} minus ${confirmations} confirmations leaves no block to read`);
     const fromBlock = options.fromBlock ?? network.defaultFromBlock;
     const window = options.reorgWindow ?? 256;
+    const flushRows = options.flushRows ?? FLUSH_ROWS;
 
+    const eventsStarted = performance.now();
     for (let pass = 0; ; pass++) {
       const fork = await findFork(warehouse, rpc, window);
       if (fork !== null) {
@@ -125,25 +134,46 @@ export async function ingestChain(
         const chunker = new LogChunker(rpc, options.chunker);
         const contractQueries = queries.get(contract.address)!;
         const covered = ranges.get(contract.address)!.ranges;
+        let batch = emptyBatch();
+        let batchStarted = performance.now();
+        let storing: Promise<void> = Promise.resolve();
         let pending: Promise<Chunk> | null = chunker.fetch(contractQueries, start, toBlock);
-        while (pending) {
-          const chunk: Chunk = await pending;
-          covered.push([chunk.from, chunk.to]);
-          // Read the next range while this one is decoded and stored.
-          pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
-          pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
-          const decoded = decodeLogs(contract, chunk.logs);
-          const blocks = await blockInfo(rpc, decoded.blocks, chunk.to);
-          const inserted = await store.storeChunk(run, addressSet, contract.address, chunk.to, decoded, blocks);
-          run.add({read: decoded.loaded + decoded.rejects.length, loaded: decoded.loaded, rejected: decoded.rejects.length, inserted});
-          ignored += decoded.ignored;
-          progress.update(chunk.to - start + 1, toBlock - start + 1, `blocks of ${contract.name}`);
+        try {
+          while (pending) {
+            const chunk: Chunk = await pending;
+            covered.push([chunk.from, chunk.to]);
+            // Pipeline: the next range is fetched while this one is decoded and the last batch stored.
+            pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
+            pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
+            const decoded = decodeLogs(contract, chunk.logs);
+            await addChunk(batch, decoded, chunk, rpc);
+            ignored += decoded.ignored;
+            if (pending && batch.size < flushRows && performance.now() - batchStarted < FLUSH_MS) continue;
+            const ready = batch;
+            batch = emptyBatch();
+            batchStarted = performance.now();
+            await storing; // one batch in the warehouse at a time, in order
+            storing = store.storeBatch(run, addressSet, contract.address, ready).then((inserted) => {
+              run.add({...ready.counts, inserted});
+              progress.update(ready.to - start + 1, toBlock - start + 1, `blocks of ${contract.name}`);
+            });
+            storing.catch(() => undefined);
+          }
+          await storing;
+        } finally {
+          // Never leave a batch writing while the run is marked failed: the connection is shared.
+          await storing.catch(() => undefined);
+          pending?.catch(() => undefined);
         }
       }
     }
 
+    const eventsMs = performance.now() - eventsStarted;
     const snapshotBlock = toBlock;
+    const balancesStarted = performance.now();
     if (options.balances !== false) await readBalances(warehouse, rpc, run, network, addressSet, snapshotBlock);
+    const balancesMs = performance.now() - balancesStarted;
+    const snapshotStarted = performance.now();
     const snapshotTime = (await rpc.block(snapshotBlock))?.timestamp;
     const dir = options.snapshotDir === undefined ? DEFAULT_SNAPSHOT_DIR : options.snapshotDir;
     await warehouse.run(
@@ -154,15 +184,18 @@ export async function ingestChain(
       mkdirSync(dir, {recursive: true});
       await exportSnapshot(warehouse, dir);
     }
+    const timings = {eventsMs, balancesMs, snapshotMs: performance.now() - snapshotStarted};
     const {stats} = rpc;
     const summary = await run.finish(
       `snapshot block ${snapshotBlock}; ${stats.getLogsCalls} eth_getLogs calls, ${stats.rangeSplits} range splits, ` +
         `${stats.retries} retries, ${reorgs} reorgs, ${ignored} known events without a table skipped`
     );
-    return {...summary, addressSet, snapshotBlock, reorgs, ignored, stats, ranges};
+    return {...summary, addressSet, snapshotBlock, reorgs, ignored, stats, timings, ranges};
   } catch (error) {
     await run.fail(error);
     throw error;
+  } finally {
+    store.close();
   }
 }
 
@@ -227,21 +260,48 @@ export function buildQueries(contract: WatchedContract, addresses: string[], per
   return queries;
 }
 
-/** Hash (and time) of every block with a log, and of the chunk's last block. */
-async function blockInfo(rpc: ChainRpc, fromLogs: Map<number, BlockInfo>, last: number): Promise<Map<number, BlockInfo>> {
-  const missing = [...fromLogs].filter(([, block]) => block.time === null).map(([number]) => number);
-  if (!fromLogs.has(last)) missing.push(last);
-  const headers = await rpc.blocks(missing);
-  const out = new Map(fromLogs);
-  for (const number of missing) {
-    const header = headers.get(number);
-    if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
-    const known = fromLogs.get(number);
-    if (known && known.hash !== header.hash.toLowerCase())
-      throw new WorkbenchError(`block ${number} changed while it was read (reorg in progress); run the ingest again`);
-    out.set(number, {hash: header.hash.toLowerCase(), time: Number(header.timestamp)});
+interface PendingBatch extends Batch {
+  size: number;
+  counts: Counts;
+}
+
+const emptyBatch = (): PendingBatch => ({rows: emptyRows(), rejects: [], blocks: new Map(), to: -1, size: 0, counts: zeroCounts()});
+
+/**
+ * Adds a decoded chunk to the batch: rows, rejects, the hash and time of every block with a log
+ * (headers read for RPCs whose logs lack blockTimestamp) and of the chunk's last block.
+ */
+async function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk, rpc: ChainRpc): Promise<void> {
+  if (!chunk.end) throw new WorkbenchError(`block ${chunk.to} is missing on the RPC (the chain shrank mid-read?)`);
+  const blocks = decoded.blocks;
+  const endHash = chunk.end.hash.toLowerCase();
+  const known = blocks.get(chunk.to);
+  if (known && known.hash !== endHash) throw new WorkbenchError(`block ${chunk.to} changed while it was read (a reorg in progress); run the ingest again`);
+  blocks.set(chunk.to, {hash: endHash, time: Number(chunk.end.timestamp)});
+  const untimed = [...blocks].filter(([, block]) => block.time === null).map(([number]) => number);
+  if (untimed.length) {
+    const headers = await rpc.blocks(untimed);
+    for (const number of untimed) {
+      const header = headers.get(number);
+      if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
+      if (header.hash.toLowerCase() !== blocks.get(number)!.hash)
+        throw new WorkbenchError(`block ${number} changed while it was read (a reorg in progress); run the ingest again`);
+      blocks.set(number, {hash: blocks.get(number)!.hash, time: Number(header.timestamp)});
+    }
+    for (const list of Object.values(decoded.rows) as {block: number; time: number | null}[][])
+      for (const row of list) row.time ??= blocks.get(row.block)!.time;
   }
-  return out;
+  for (const [key, list] of Object.entries(decoded.rows) as [keyof Rows, never[]][]) {
+    const target = batch.rows[key] as never[];
+    for (const row of list) target.push(row);
+    batch.size += list.length;
+  }
+  for (const reject of decoded.rejects) batch.rejects.push(reject);
+  for (const [number, block] of blocks) batch.blocks.set(number, block);
+  batch.to = chunk.to;
+  batch.counts.read += decoded.loaded + decoded.rejects.length;
+  batch.counts.loaded += decoded.loaded;
+  batch.counts.rejected += decoded.rejects.length;
 }
 
 /**

@@ -69,7 +69,7 @@ export interface RpcStats {
 type FailureKind = "range" | "retry" | "fatal";
 
 const RANGE_MESSAGE =
-  /block range|range too (large|wide|big)|too many (results|logs|blocks)|more than \d+ (results|logs)|response size|result(s)? (set )?(is )?too large|query returned more than|exceed(s|ed)? (the )?(max|maximum|limit)|limit exceeded|query timeout|10000 results/i;
+  /block range|range too (large|wide|big)|too many (results|logs|blocks)|more than \d+ (results|logs)|response size|size limit|body exceeded|payload too large|result(s)? (set )?(is )?too large|query returned more than|exceed(s|ed)? (the )?(max|maximum|limit)|limit exceeded|query timeout|10000 results/i;
 const RATE_MESSAGE = /rate limit|too many requests|capacity|throttl|try again|temporarily|busy/i;
 
 /** Decides what a failed request deserves: a smaller range, another try, or giving up. */
@@ -200,11 +200,11 @@ export class ChainRpc {
 }
 
 export interface ChunkerOptions {
-  /** First range size in blocks (default 2,000). */
+  /** First range size in blocks (default 10; it doubles while answers stay small). */
   initialSpan?: number;
   /** Largest range (default 100,000 blocks). */
   maxSpan?: number;
-  /** Grow while an answer has fewer logs than this (default 2,000); shrink above 4x. */
+  /** Grow while an answer has fewer logs than this (default 5,000); shrink above 4x. */
   targetLogs?: number;
 }
 
@@ -212,21 +212,24 @@ export interface Chunk {
   from: number;
   to: number;
   logs: RawLog[];
+  /** Header of block `to`, read with the logs (its hash guards the range against reorgs). */
+  end: RawBlock | null;
 }
 
 /** Adaptive block ranges for one contract's queries: one instance per contract stream. */
 export class LogChunker {
   span: number;
-  private readonly maxSpan: number;
+  /** Largest span to grow to: maxSpan, lowered below every range the RPC refused. */
+  private ceiling: number;
   private readonly targetLogs: number;
 
   constructor(
     private readonly rpc: ChainRpc,
     options: ChunkerOptions = {}
   ) {
-    this.span = options.initialSpan ?? 2_000;
-    this.maxSpan = options.maxSpan ?? 100_000;
-    this.targetLogs = options.targetLogs ?? 2_000;
+    this.span = options.initialSpan ?? 10;
+    this.ceiling = options.maxSpan ?? 100_000;
+    this.targetLogs = options.targetLogs ?? 5_000;
   }
 
   /** Reads all `queries` over [from, <= last]; the range actually covered comes back in the chunk. */
@@ -234,16 +237,18 @@ export class LogChunker {
     for (;;) {
       const to = Math.min(last, from + this.span - 1);
       try {
-        const answers = await Promise.all(queries.map((query) => this.rpc.getLogs(query, from, to)));
+        const [end, ...answers] = await Promise.all([this.rpc.block(to), ...queries.map((query) => this.rpc.getLogs(query, from, to))]);
         const logs = answers.length === 1 ? answers[0] : answers.flat();
         const count = logs.length;
-        if (count < this.targetLogs && to - from + 1 >= this.span) this.span = Math.min(this.maxSpan, this.span * 2);
+        if (count < this.targetLogs && to - from + 1 >= this.span) this.span = Math.min(this.ceiling, this.span * 2);
         else if (count > this.targetLogs * 4 && this.span > 1) this.span = Math.max(1, Math.floor(this.span / 2));
-        return {from, to, logs};
+        return {from, to, logs, end: end as RawBlock | null};
       } catch (error) {
         if (classifyFailure(error) !== "range") throw error;
         if (to === from) throw new WorkbenchError(`eth_getLogs refuses even a single block (${from}): ${shortMessage(error)}`, {cause: error});
         this.rpc.stats.rangeSplits++;
+        // Never grow back to a range the RPC refused.
+        this.ceiling = Math.max(1, Math.min(this.ceiling, to - from));
         this.span = Math.max(1, Math.floor((to - from + 1) / 2));
       }
     }

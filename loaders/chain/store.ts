@@ -1,14 +1,17 @@
 /**
- * Writes decoded chunks to the warehouse. Each chunk lands in one transaction with its rejects,
- * its block hashes and its cursor, so a crash loses nothing and a restart re-reads at most the
- * chunk in flight. Rows go through DuckDB appenders into temp staging tables, then
- * `INSERT OR IGNORE` into the keyed tables: a log read twice (overlapping address sets, a
- * re-read after a reorg check) is stored once.
+ * Writes decoded chunks to the warehouse. A batch (one or more chunks of one contract) lands in
+ * one transaction with its rejects, its block hashes and its cursor, so a crash loses nothing and
+ * a restart re-reads at most the batch in flight. Rows are handed to DuckDB as CSV text in a temp
+ * file (DuckDB parses it on its own threads, far cheaper than a call per value), then
+ * `INSERT OR IGNORE` into the keyed tables: a log read twice (overlapping address sets, a re-read
+ * after a reorg check) is stored once.
  */
-import type {DuckDBAppender} from "@duckdb/node-api";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 import type {Warehouse} from "../warehouse/connection.ts";
 import type {IngestRun} from "../warehouse/ingest-run.ts";
-import type {Decoded, Rows} from "./decode.ts";
+import type {Reject, Rows} from "./decode.ts";
 
 /** Tables with event rows keyed by block (reorg rollback deletes from all of them). */
 export const EVENT_TABLES = [
@@ -24,159 +27,118 @@ export const EVENT_TABLES = [
 interface Stage {
   table: string;
   key: keyof Rows;
-  columns: string;
-  /** SELECT list from the stage table `s` into the target's column order. */
+  /** The CSV's columns and DuckDB types, in line order. */
+  columns: [string, string][];
+  /** SELECT list from the CSV into the target's column order. */
   select: string;
-  append(appender: DuckDBAppender, row: never): void;
+  line(row: never): string;
 }
 
-const appendNullable = (appender: DuckDBAppender, value: string | null) =>
-  value === null ? appender.appendNull() : appender.appendVarchar(value);
-const appendTime = (appender: DuckDBAppender, value: number | null) =>
-  value === null ? appender.appendNull() : appender.appendBigInt(BigInt(value));
-const list = (values: bigint[]) => values.join(",");
+/** A CSV field: quoted when it could hold a separator; null is an empty unquoted field. */
+const text = (value: string | null) => (value === null ? "" : /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+const list = (values: bigint[]) => `"${values.join(",")}"`;
+/** Exact 6-decimal value of integer units, as DuckDB parses a DECIMAL (cheaper than converting in SQL). */
+export function units(value: bigint): string {
+  const sign = value < 0n ? "-" : "";
+  const magnitude = value < 0n ? -value : value;
+  return `${sign}${magnitude / 1_000_000n}.${(magnitude % 1_000_000n).toString().padStart(6, "0")}`;
+}
+const DEC = "DECIMAL(38, 6)";
+const num = (value: number | null) => (value === null ? "" : String(value));
+const splitList = (column: string, type: string) =>
+  `CASE WHEN ${column} IS NULL OR ${column} = '' THEN []::${type}[] ELSE list_transform(string_split(${column}, ','), x -> x::${type}) END`;
 
-const WHERE_COLUMNS = "block_number BIGINT, log_index INTEGER, tx_hash VARCHAR, ts BIGINT";
-const whereAppend = (appender: DuckDBAppender, row: {block: number; logIndex: number; tx: string; time: number | null}) => {
-  appender.appendBigInt(BigInt(row.block));
-  appender.appendInteger(row.logIndex);
-  appender.appendVarchar(row.tx);
-  appendTime(appender, row.time);
-};
-const blockTime = "to_timestamp(coalesce(s.ts, b.ts))";
+const WHERE: [string, string][] = [["block_number", "BIGINT"], ["log_index", "INTEGER"], ["tx_hash", "VARCHAR"], ["ts", "BIGINT"]];
+const where = (row: {block: number; logIndex: number; tx: string; time: number | null}) => `${row.block},${row.logIndex},${row.tx},${num(row.time)}`;
 
 const STAGES: Stage[] = [
   {
     table: "chain_transfers",
     key: "transfers",
-    columns: `${WHERE_COLUMNS}, token VARCHAR, symbol VARCHAR, from_address VARCHAR, to_address VARCHAR, amount HUGEINT`,
-    select: `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.token, s.symbol, s.from_address, s.to_address, s.amount, chain_units(s.amount)`,
-    append(appender, row: Rows["transfers"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.token);
-      appender.appendVarchar(row.symbol);
-      appender.appendVarchar(row.from);
-      appender.appendVarchar(row.to);
-      appender.appendHugeInt(row.amount);
-    }
+    columns: [...WHERE, ["token", "VARCHAR"], ["symbol", "VARCHAR"], ["from_address", "VARCHAR"], ["to_address", "VARCHAR"], ["amount", "HUGEINT"], ["amount_usdc", DEC]],
+    select: "block_number, log_index, tx_hash, to_timestamp(ts), token, symbol, from_address, to_address, amount, amount_usdc",
+    line: (row: Rows["transfers"][number]) => `${where(row)},${row.token},${text(row.symbol)},${row.from},${row.to},${row.amount},${units(row.amount)}`
   },
   {
     table: "chain_position_transfers",
     key: "positionTransfers",
-    columns: `${WHERE_COLUMNS}, batch_index INTEGER, contract VARCHAR, event VARCHAR, operator VARCHAR, from_address VARCHAR, to_address VARCHAR, token_id VARCHAR, amount HUGEINT`,
-    select: `s.block_number, s.log_index, s.batch_index, s.tx_hash, ${blockTime}, s.contract, s.event, s.operator, s.from_address, s.to_address, s.token_id, s.amount, chain_units(s.amount)`,
-    append(appender, row: Rows["positionTransfers"][number]) {
-      whereAppend(appender, row);
-      appender.appendInteger(row.batchIndex);
-      appender.appendVarchar(row.contract);
-      appender.appendVarchar(row.event);
-      appender.appendVarchar(row.operator);
-      appender.appendVarchar(row.from);
-      appender.appendVarchar(row.to);
-      appender.appendVarchar(row.tokenId);
-      appender.appendHugeInt(row.amount);
-    }
+    columns: [
+      ...WHERE, ["batch_index", "INTEGER"], ["contract", "VARCHAR"], ["event", "VARCHAR"], ["operator", "VARCHAR"],
+      ["from_address", "VARCHAR"], ["to_address", "VARCHAR"], ["token_id", "VARCHAR"], ["amount", "HUGEINT"], ["shares", DEC]
+    ],
+    select:
+      "block_number, log_index, batch_index, tx_hash, to_timestamp(ts), contract, event, operator, from_address, to_address, token_id, amount, shares",
+    line: (row: Rows["positionTransfers"][number]) =>
+      `${where(row)},${row.batchIndex},${row.contract},${row.event},${row.operator},${row.from},${row.to},${row.tokenId},${row.amount},${units(row.amount)}`
   },
   {
     table: "chain_fills",
     key: "fills",
-    columns:
-      `${WHERE_COLUMNS}, exchange VARCHAR, exchange_name VARCHAR, version TINYINT, order_hash VARCHAR, maker VARCHAR, taker VARCHAR, ` +
-      "is_taker_order BOOLEAN, side VARCHAR, token_id VARCHAR, maker_amount HUGEINT, taker_amount HUGEINT, fee HUGEINT, " +
-      "collateral_amount HUGEINT, share_amount HUGEINT, price DOUBLE, builder VARCHAR, metadata VARCHAR",
+    columns: [
+      ...WHERE, ["exchange", "VARCHAR"], ["exchange_name", "VARCHAR"], ["version", "TINYINT"], ["order_hash", "VARCHAR"],
+      ["maker", "VARCHAR"], ["taker", "VARCHAR"], ["is_taker_order", "BOOLEAN"], ["side", "VARCHAR"], ["token_id", "VARCHAR"],
+      ["maker_amount", "HUGEINT"], ["taker_amount", "HUGEINT"], ["fee", "HUGEINT"], ["collateral_amount", "HUGEINT"],
+      ["share_amount", "HUGEINT"], ["collateral_usdc", DEC], ["shares", DEC], ["fee_units", DEC], ["price", "DOUBLE"],
+      ["builder", "VARCHAR"], ["metadata", "VARCHAR"]
+    ],
     select:
-      `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.exchange, s.exchange_name, s.version, s.order_hash, s.maker, s.taker, ` +
-      "s.is_taker_order, s.side, s.token_id, s.maker_amount, s.taker_amount, s.fee, s.collateral_amount, s.share_amount, " +
-      "chain_units(s.collateral_amount), chain_units(s.share_amount), chain_units(s.fee), s.price, s.builder, s.metadata",
-    append(appender, row: Rows["fills"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.exchange);
-      appender.appendVarchar(row.exchangeName);
-      appender.appendTinyInt(row.version);
-      appender.appendVarchar(row.orderHash);
-      appender.appendVarchar(row.maker);
-      appender.appendVarchar(row.taker);
-      appender.appendBoolean(row.isTakerOrder);
-      appender.appendVarchar(row.side);
-      appender.appendVarchar(row.tokenId);
-      appender.appendHugeInt(row.makerAmount);
-      appender.appendHugeInt(row.takerAmount);
-      appender.appendHugeInt(row.fee);
-      appender.appendHugeInt(row.collateralAmount);
-      appender.appendHugeInt(row.shareAmount);
-      if (row.price === null) appender.appendNull();
-      else appender.appendDouble(row.price);
-      appendNullable(appender, row.builder);
-      appendNullable(appender, row.metadata);
-    }
+      "block_number, log_index, tx_hash, to_timestamp(ts), exchange, exchange_name, version, order_hash, maker, taker, is_taker_order, " +
+      "side, token_id, maker_amount, taker_amount, fee, collateral_amount, share_amount, collateral_usdc, shares, fee_units, price, builder, metadata",
+    line: (row: Rows["fills"][number]) =>
+      `${where(row)},${row.exchange},${text(row.exchangeName)},${row.version},${row.orderHash},${row.maker},${row.taker},${row.isTakerOrder},` +
+      `${row.side},${row.tokenId},${row.makerAmount},${row.takerAmount},${row.fee},${row.collateralAmount},${row.shareAmount},` +
+      `${units(row.collateralAmount)},${units(row.shareAmount)},${units(row.fee)},${num(row.price)},${text(row.builder)},${text(row.metadata)}`
   },
   {
     table: "chain_matches",
     key: "matches",
-    columns: `${WHERE_COLUMNS}, exchange VARCHAR, version TINYINT, taker_order_hash VARCHAR, taker_order_maker VARCHAR, side VARCHAR, token_id VARCHAR, maker_amount HUGEINT, taker_amount HUGEINT`,
-    select: `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.exchange, s.version, s.taker_order_hash, s.taker_order_maker, s.side, s.token_id, s.maker_amount, s.taker_amount`,
-    append(appender, row: Rows["matches"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.exchange);
-      appender.appendTinyInt(row.version);
-      appender.appendVarchar(row.takerOrderHash);
-      appender.appendVarchar(row.takerOrderMaker);
-      appender.appendVarchar(row.side);
-      appender.appendVarchar(row.tokenId);
-      appender.appendHugeInt(row.makerAmount);
-      appender.appendHugeInt(row.takerAmount);
-    }
+    columns: [
+      ...WHERE, ["exchange", "VARCHAR"], ["version", "TINYINT"], ["taker_order_hash", "VARCHAR"], ["taker_order_maker", "VARCHAR"],
+      ["side", "VARCHAR"], ["token_id", "VARCHAR"], ["maker_amount", "HUGEINT"], ["taker_amount", "HUGEINT"]
+    ],
+    select:
+      "block_number, log_index, tx_hash, to_timestamp(ts), exchange, version, taker_order_hash, taker_order_maker, side, token_id, maker_amount, taker_amount",
+    line: (row: Rows["matches"][number]) =>
+      `${where(row)},${row.exchange},${row.version},${row.takerOrderHash},${row.takerOrderMaker},${row.side},${row.tokenId},${row.makerAmount},${row.takerAmount}`
   },
   {
     table: "chain_splits",
     key: "splits",
-    columns: `${WHERE_COLUMNS}, kind VARCHAR, stakeholder VARCHAR, collateral_token VARCHAR, parent_collection_id VARCHAR, condition_id VARCHAR, partition VARCHAR, amount HUGEINT`,
+    columns: [
+      ...WHERE, ["kind", "VARCHAR"], ["stakeholder", "VARCHAR"], ["collateral_token", "VARCHAR"], ["parent_collection_id", "VARCHAR"],
+      ["condition_id", "VARCHAR"], ["partition", "VARCHAR"], ["amount", "HUGEINT"], ["amount_usdc", DEC]
+    ],
     select:
-      `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.kind, s.stakeholder, s.collateral_token, s.parent_collection_id, s.condition_id, ` +
-      "CASE WHEN s.partition = '' THEN []::VARCHAR[] ELSE string_split(s.partition, ',') END, s.amount, chain_units(s.amount)",
-    append(appender, row: Rows["splits"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.kind);
-      appender.appendVarchar(row.stakeholder);
-      appender.appendVarchar(row.collateralToken);
-      appender.appendVarchar(row.parentCollectionId);
-      appender.appendVarchar(row.conditionId);
-      appender.appendVarchar(list(row.partition));
-      appender.appendHugeInt(row.amount);
-    }
+      "block_number, log_index, tx_hash, to_timestamp(ts), kind, stakeholder, collateral_token, parent_collection_id, condition_id, " +
+      `${splitList("partition", "VARCHAR")}, amount, amount_usdc`,
+    line: (row: Rows["splits"][number]) =>
+      `${where(row)},${row.kind},${row.stakeholder},${row.collateralToken},${row.parentCollectionId},${row.conditionId},${list(row.partition)},${row.amount},${units(row.amount)}`
   },
   {
     table: "chain_redemptions",
     key: "redemptions",
-    columns: `${WHERE_COLUMNS}, redeemer VARCHAR, collateral_token VARCHAR, parent_collection_id VARCHAR, condition_id VARCHAR, index_sets VARCHAR, payout HUGEINT`,
+    columns: [
+      ...WHERE, ["redeemer", "VARCHAR"], ["collateral_token", "VARCHAR"], ["parent_collection_id", "VARCHAR"], ["condition_id", "VARCHAR"],
+      ["index_sets", "VARCHAR"], ["payout", "HUGEINT"], ["payout_usdc", DEC]
+    ],
     select:
-      `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.redeemer, s.collateral_token, s.parent_collection_id, s.condition_id, ` +
-      "CASE WHEN s.index_sets = '' THEN []::VARCHAR[] ELSE string_split(s.index_sets, ',') END, s.payout, chain_units(s.payout)",
-    append(appender, row: Rows["redemptions"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.redeemer);
-      appender.appendVarchar(row.collateralToken);
-      appender.appendVarchar(row.parentCollectionId);
-      appender.appendVarchar(row.conditionId);
-      appender.appendVarchar(list(row.indexSets));
-      appender.appendHugeInt(row.payout);
-    }
+      "block_number, log_index, tx_hash, to_timestamp(ts), redeemer, collateral_token, parent_collection_id, condition_id, " +
+      `${splitList("index_sets", "VARCHAR")}, payout, payout_usdc`,
+    line: (row: Rows["redemptions"][number]) =>
+      `${where(row)},${row.redeemer},${row.collateralToken},${row.parentCollectionId},${row.conditionId},${list(row.indexSets)},${row.payout},${units(row.payout)}`
   },
   {
     table: "chain_resolutions",
     key: "resolutions",
-    columns: `${WHERE_COLUMNS}, condition_id VARCHAR, oracle VARCHAR, question_id VARCHAR, outcome_slot_count INTEGER, payout_numerators VARCHAR`,
+    columns: [
+      ...WHERE, ["condition_id", "VARCHAR"], ["oracle", "VARCHAR"], ["question_id", "VARCHAR"], ["outcome_slot_count", "INTEGER"],
+      ["payout_numerators", "VARCHAR"]
+    ],
     select:
-      `s.block_number, s.log_index, s.tx_hash, ${blockTime}, s.condition_id, s.oracle, s.question_id, s.outcome_slot_count, ` +
-      "CASE WHEN s.payout_numerators = '' THEN []::HUGEINT[] ELSE list_transform(string_split(s.payout_numerators, ','), x -> x::HUGEINT) END",
-    append(appender, row: Rows["resolutions"][number]) {
-      whereAppend(appender, row);
-      appender.appendVarchar(row.conditionId);
-      appender.appendVarchar(row.oracle);
-      appender.appendVarchar(row.questionId);
-      appender.appendInteger(row.outcomeSlotCount);
-      appender.appendVarchar(list(row.payoutNumerators));
-    }
+      "block_number, log_index, tx_hash, to_timestamp(ts), condition_id, oracle, question_id, outcome_slot_count, " +
+      splitList("payout_numerators", "HUGEINT"),
+    line: (row: Rows["resolutions"][number]) =>
+      `${where(row)},${row.conditionId},${row.oracle},${row.questionId},${row.outcomeSlotCount},${list(row.payoutNumerators)}`
   }
 ];
 
@@ -186,17 +148,19 @@ export interface BlockInfo {
   time: number | null;
 }
 
+export interface Batch {
+  rows: Rows;
+  rejects: Reject[];
+  /** Blocks with a stored log, plus the batch's last block. */
+  blocks: Map<number, BlockInfo>;
+  /** Last block covered: the cursor moves to to + 1. */
+  to: number;
+}
+
 export class ChainStore {
-  private prepared = false;
+  private dir: string | undefined;
 
   constructor(private readonly warehouse: Warehouse) {}
-
-  private async prepare(): Promise<void> {
-    if (this.prepared) return;
-    for (const stage of STAGES) await this.warehouse.run(`CREATE TEMP TABLE IF NOT EXISTS stage_${stage.table} (${stage.columns})`);
-    await this.warehouse.run("CREATE TEMP TABLE IF NOT EXISTS stage_chain_blocks (block_number BIGINT, block_hash VARCHAR, ts BIGINT)");
-    this.prepared = true;
-  }
 
   async cursor(addressSet: string, contract: string): Promise<number | undefined> {
     const row = await this.warehouse.one<{next_block: bigint}>(
@@ -206,62 +170,39 @@ export class ChainStore {
     return row ? Number(row.next_block) : undefined;
   }
 
-  /**
-   * Stores one chunk [from, to] of one contract: rows, rejects, block hashes (every block with a
-   * log plus `to` itself) and the cursor, atomically. Returns the number of new rows.
-   */
-  async storeChunk(
-    run: IngestRun,
-    addressSet: string,
-    contract: string,
-    to: number,
-    decoded: Decoded,
-    blocks: Map<number, BlockInfo>
-  ): Promise<number> {
-    await this.prepare();
+  /** Stores a batch of one contract atomically and returns the number of new rows. */
+  async storeBatch(run: IngestRun, addressSet: string, contract: string, batch: Batch): Promise<number> {
+    this.dir ??= mkdtempSync(join(tmpdir(), "workbench-chain-"));
+    const files: {stage: Stage; file: string}[] = [];
+    for (const stage of STAGES) {
+      const rows = batch.rows[stage.key] as never[];
+      if (rows.length === 0) continue;
+      const file = join(this.dir, `${stage.table}.csv`);
+      writeFileSync(file, rows.map((row) => stage.line(row)).join("\n"));
+      files.push({stage, file});
+    }
+    const blocksFile = join(this.dir, "chain_blocks.csv");
+    writeFileSync(blocksFile, [...batch.blocks].map(([number, block]) => `${number},${block.hash},${num(block.time)}`).join("\n"));
     return this.warehouse.transaction(async () => {
-      const connection = this.warehouse.connection;
       let inserted = 0;
-      await this.appendBlocks(blocks);
-      for (const stage of STAGES) {
-        const rows = decoded.rows[stage.key] as never[];
-        if (rows.length === 0) continue;
-        await connection.run(`DELETE FROM stage_${stage.table}`);
-        const appender = await connection.createAppender(`stage_${stage.table}`, "main", "temp");
-        for (const row of rows) {
-          stage.append(appender, row);
-          appender.endRow();
-        }
-        appender.closeSync();
-        const result = await connection.run(
-          `INSERT OR IGNORE INTO ${stage.table} SELECT ${stage.select} FROM stage_${stage.table} s ` +
-            "LEFT JOIN stage_chain_blocks b USING (block_number)"
+      await this.warehouse.run(
+        `INSERT OR REPLACE INTO chain_blocks SELECT block_number, block_hash, to_timestamp(ts) FROM ${readCsv(blocksFile, [
+          ["block_number", "BIGINT"], ["block_hash", "VARCHAR"], ["ts", "BIGINT"]
+        ])}`
+      );
+      for (const {stage, file} of files) {
+        const result = await this.warehouse.connection.run(
+          `INSERT OR IGNORE INTO ${stage.table} SELECT ${stage.select} FROM ${readCsv(file, stage.columns)}`
         );
         inserted += Number(result.rowsChanged);
       }
-      for (const reject of decoded.rejects) await run.reject(reject.location, reject.reason, reject.raw);
+      for (const reject of batch.rejects) await run.reject(reject.location, reject.reason, reject.raw);
       await this.warehouse.run(
-        `INSERT OR REPLACE INTO chain_cursors (address_set, contract, next_block, updated_at, run_id) VALUES ($1, $2, $3, now(), $4)`,
-        [addressSet, contract, to + 1, run.runId]
+        "INSERT OR REPLACE INTO chain_cursors (address_set, contract, next_block, updated_at, run_id) VALUES ($1, $2, $3, now(), $4)",
+        [addressSet, contract, batch.to + 1, run.runId]
       );
       return inserted;
     });
-  }
-
-  private async appendBlocks(blocks: Map<number, BlockInfo>): Promise<void> {
-    const connection = this.warehouse.connection;
-    await connection.run("DELETE FROM stage_chain_blocks");
-    const appender = await connection.createAppender("stage_chain_blocks", "main", "temp");
-    for (const [number, block] of blocks) {
-      appender.appendBigInt(BigInt(number));
-      appender.appendVarchar(block.hash);
-      appendTime(appender, block.time);
-      appender.endRow();
-    }
-    appender.closeSync();
-    await connection.run(
-      "INSERT OR REPLACE INTO chain_blocks SELECT block_number, block_hash, to_timestamp(ts) FROM stage_chain_blocks"
-    );
   }
 
   /** Forgets everything at or above `fork` (a reorg replaced those blocks) and rewinds cursors. */
@@ -272,4 +213,14 @@ export class ChainStore {
       await this.warehouse.run("UPDATE chain_cursors SET next_block = $1, updated_at = now() WHERE next_block > $1", [fork]);
     });
   }
+
+  close(): void {
+    if (this.dir) rmSync(this.dir, {recursive: true, force: true});
+    this.dir = undefined;
+  }
+}
+
+function readCsv(file: string, columns: [string, string][]): string {
+  const spec = columns.map(([name, type]) => `'${name}': '${type}'`).join(", ");
+  return `read_csv('${file.replace(/'/g, "''")}', header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${spec}})`;
 }
