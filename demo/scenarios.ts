@@ -107,7 +107,7 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     staleCache: new Map(),
     customOnboarding: new Set(),
     noRedeem: new Set(),
-    fixGap: {day: 51, user: world.users[0], at: 0, onEvidence: () => undefined},
+    fixGap: {day: 51, user: world.users[0], at: 0, onEvidence: () => undefined}, // set by scenario 7 below
     fixRejects: new Map([[12, "bad_checksum"], [19, "bad_body_length"]]),
     restRejectDay: 9,
     wsRejectDay: 30,
