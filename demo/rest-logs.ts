@@ -478,12 +478,12 @@ export class RestGateway {
       orderHash: `0x${rng.hex(32)}`, maker: maker.funder, taker: user.funder, side: o.side === "BUY" ? "SELL" : "BUY",
       tokenId, shares: o.shares, cost: o.cost,
     });
-    // Makers recycle full sets into collateral once inventory piles up.
+    // Makers recycle full sets into collateral once both sides pile up, keeping a working inventory.
     const [a, b] = market.tokenIds.map((t) => ledger.balance(maker.funder, t));
     const both = a < b ? a : b;
-    if (both > 50_000n * UNITS) {
+    if (both > 6_000n * UNITS) {
       this.chain.splitOrMerge("merge", at + rng.int(5, 60) * 1000, maker.funder, market.collateral, market.conditionId,
-        market.tokenIds, (both * 8n) / 10n);
+        market.tokenIds, both - 3_000n * UNITS);
     }
     return fill.tx_hash;
   }
