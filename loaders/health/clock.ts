@@ -59,13 +59,32 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** The wall-clock time in `timeZone` at `utcMs`, as if it were UTC (epoch ms, whole seconds). */
-function wallClock(timeZone: string, utcMs: number): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(utcMs))) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
+const QUARTER_HOUR_MS = 15 * 60_000;
+const offsets = new Map<string, number>();
+
+/**
+ * The zone's UTC offset (ms) at `utcMs`. Offsets are whole quarter hours and change on quarter-hour
+ * boundaries, so one lookup per zone and quarter hour is exact (and spares most Intl calls).
+ */
+function offsetAt(timeZone: string, utcMs: number): number {
+  const bucket = Math.floor(utcMs / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const parts: Record<string, number> = {};
+    for (const part of formatter(timeZone).formatToParts(new Date(bucket))) {
+      if (part.type !== "literal") parts[part.type] = Number(part.value);
+    }
+    offset = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - bucket;
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, offset);
   }
-  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return offset;
+}
+
+/** The wall-clock time in `timeZone` at `utcMs`, as if it were UTC (epoch ms). */
+function wallClock(timeZone: string, utcMs: number): number {
+  return utcMs + offsetAt(timeZone, utcMs);
 }
 
 /** The UTC instant of a local wall-clock time (`wall` as if UTC). In a DST gap, the later offset wins. */
