@@ -305,18 +305,105 @@ function slaSection(
   };
 }
 
-/** Builds the report for one ISO week ("2026-W46") from the warehouse and the SLA policy. */
-export async function buildHealthReport(warehouse: Warehouse, weekLabel: string, policy: CompiledPolicy): Promise<HealthReport> {
-  const week = parseWeek(weekLabel);
-  const previous = shiftWeek(week, -1);
-  const trendWeeks = weeksEnding(week, TREND_WEEKS);
-  const range = {first: trendWeeks[0].label, last: week.label};
-  const at = await asOf(warehouse);
+type AgentRow = {week: string} & HealthReport["agents"][number];
+type LowScoreRow = {week: string; ticket_id: string; tier: string; category: string; rating: number; remark: string | null; assignee: string | null};
+type EscalationRow = {week: string} & HealthReport["escalations"]["items"][number];
+type EscalationCategoryRow = {week: string} & HealthReport["escalations"]["by_category"][number];
+type EscalationAgeRow = {week: string} & HealthReport["escalations"]["by_age"][number];
+type ArrivalRow = {week: string} & HealthReport["arrivals"][number];
 
-  const weekly = await warehouse.all<WeeklyRow & Record<string, unknown>>(
-    "SELECT * FROM health_weekly WHERE week BETWEEN $first AND $last",
+/** Everything the reports of a range of weeks need, read from the health views in one pass. */
+export interface HealthData {
+  first: IsoWeek;
+  last: IsoWeek;
+  at: Date | null;
+  weekly: WeeklyRow[];
+  agents: AgentRow[];
+  agentNames: Map<string, string | null>;
+  tickets: EvaluatedTicket[];
+  lowScores: LowScoreRow[];
+  escalations: EscalationRow[];
+  escalationsByCategory: EscalationCategoryRow[];
+  escalationsByAge: EscalationAgeRow[];
+  arrivals: ArrivalRow[];
+  backlog: {at: Date; open_conversations: number}[];
+}
+
+/** Reads the health views for the weeks `first`..`last` (inclusive) and evaluates the SLA policy. */
+export async function loadHealthData(warehouse: Warehouse, first: IsoWeek, last: IsoWeek, policy: CompiledPolicy): Promise<HealthData> {
+  const range = {first: first.label, last: last.label};
+  const at = await asOf(warehouse);
+  const weekly = await warehouse.all<WeeklyRow & Record<string, unknown>>("SELECT * FROM health_weekly WHERE week BETWEEN $first AND $last", range);
+  const agents = await warehouse.all<AgentRow & Record<string, unknown>>(
+    `SELECT week, assignee, agent_name, assigned, replied, closed, frt_p50_minutes, csat_rated, csat_score
+     FROM health_agents_weekly WHERE week BETWEEN $first AND $last ORDER BY week, assigned DESC, assignee`,
     range
   );
+  const lowScores = await warehouse.all<LowScoreRow & Record<string, unknown>>(
+    `SELECT week, ticket_id, tier, category, csat_rating AS rating, csat_remark AS remark, assignee
+     FROM health_tickets WHERE week BETWEEN $first AND $last AND csat_rating <= 3 ORDER BY week, csat_rating, created_at, ticket_id`,
+    range
+  );
+  const escalations = await warehouse.all<EscalationRow & Record<string, unknown>>(
+    `SELECT week, ticket_id, tier, category, state, resolved, age_hours, age_bucket
+     FROM health_escalations WHERE week BETWEEN $first AND $last ORDER BY week, resolved, age_hours DESC, ticket_id`,
+    range
+  );
+  const escalationsByCategory = await warehouse.all<EscalationCategoryRow & Record<string, unknown>>(
+    `SELECT week, category, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open,
+            round(quantile_cont(age_hours, 0.5), 2) AS age_p50_hours
+     FROM health_escalations WHERE week BETWEEN $first AND $last GROUP BY week, category ORDER BY week, escalations DESC, category`,
+    range
+  );
+  const escalationsByAge = await warehouse.all<EscalationAgeRow & Record<string, unknown>>(
+    `SELECT week, age_bucket, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open
+     FROM health_escalations WHERE week BETWEEN $first AND $last GROUP BY week, age_bucket`,
+    range
+  );
+  const arrivals = await warehouse.all<ArrivalRow & Record<string, unknown>>(
+    `SELECT week, created_weekday AS weekday, created_hour AS hour, count(*)::INTEGER AS tickets
+     FROM health_tickets WHERE week BETWEEN $first AND $last GROUP BY ALL ORDER BY week, weekday, hour`,
+    range
+  );
+  const backlog = await warehouse.all<{at: Date; open_conversations: number}>(
+    `WITH hours AS (
+       SELECT unnest(generate_series($start::TIMESTAMPTZ + INTERVAL 1 HOUR, $end::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS at
+     )
+     SELECT hours.at, coalesce(b.open_conversations, 0)::INTEGER AS open_conversations
+     FROM hours ASOF LEFT JOIN health_backlog b ON hours.at > b.since
+     ORDER BY hours.at`,
+    {start: first.start.toISOString(), end: last.end.toISOString()}
+  );
+  return {
+    first,
+    last,
+    at,
+    weekly,
+    agents,
+    agentNames: new Map(agents.map((a) => [a.assignee, a.agent_name])),
+    tickets: at ? evaluateTickets(await loadSlaInputs(warehouse, first, last), policy, at) : [],
+    lowScores,
+    escalations,
+    escalationsByCategory,
+    escalationsByAge,
+    arrivals,
+    backlog
+  };
+}
+
+const inWeek = (week: string) => (row: {week: string}) => row.week === week;
+function withoutWeek<T extends {week: string}>({week: _week, ...rest}: T): Omit<T, "week"> {
+  return rest;
+}
+
+/** The report for `week` from data loaded for a range that holds it and the 7 weeks before it. */
+export function assembleHealthReport(data: HealthData, week: IsoWeek, policy: CompiledPolicy): HealthReport {
+  const previous = shiftWeek(week, -1);
+  const trendWeeks = weeksEnding(week, TREND_WEEKS);
+  if (trendWeeks[0].start < data.first.start || week.end > data.last.end) {
+    throw new Error(`health data for ${data.first.label}..${data.last.label} cannot make the report of ${week.label}`);
+  }
+  const {weekly, agentNames} = data;
   const overall = (label: string) => bySegment(weekly, label, "all").get("all") ?? emptyMetrics();
   const segments = (dimension: string) => {
     const now = bySegment(weekly, week.label, dimension);
@@ -331,67 +418,16 @@ export async function buildHealthReport(warehouse: Warehouse, weekLabel: string,
       return [k, a === null || b === null ? null : Math.round((a - b) * 10_000) / 10_000];
     })
   ) as Record<HeadlineMetric, number | null>;
-
-  const agentRows = await warehouse.all<HealthReport["agents"][number] & Record<string, unknown>>(
-    `SELECT assignee, agent_name, assigned, replied, closed, frt_p50_minutes, csat_rated, csat_score
-     FROM health_agents_weekly WHERE week = $week ORDER BY assigned DESC, assignee`,
-    {week: week.label}
-  );
-  const names = await warehouse.all<{assignee: string; agent_name: string | null}>(
-    "SELECT DISTINCT assignee, agent_name FROM health_agents_weekly WHERE week BETWEEN $first AND $last",
-    range
-  );
-  const agentNames = new Map(names.map((n) => [n.assignee, n.agent_name]));
-
-  const tickets = at ? evaluateTickets(await loadSlaInputs(warehouse, trendWeeks[0], week), policy, at) : [];
-
-  const lowScores = await warehouse.all<{ticket_id: string; tier: string; category: string; rating: number; remark: string | null; assignee: string | null}>(
-    `SELECT ticket_id, tier, category, csat_rating AS rating, csat_remark AS remark, assignee
-     FROM health_tickets WHERE week = $week AND csat_rating <= 3 ORDER BY csat_rating, created_at, ticket_id`,
-    {week: week.label}
-  );
-  const escalations = await warehouse.all<HealthReport["escalations"]["items"][number] & Record<string, unknown>>(
-    `SELECT ticket_id, tier, category, state, resolved, age_hours, age_bucket
-     FROM health_escalations WHERE week = $week ORDER BY resolved, age_hours DESC, ticket_id`,
-    {week: week.label}
-  );
-  const arrivals = await warehouse.all<HealthReport["arrivals"][number] & Record<string, unknown>>(
-    `SELECT created_weekday AS weekday, created_hour AS hour, count(*)::INTEGER AS tickets
-     FROM health_tickets WHERE week = $week GROUP BY ALL ORDER BY weekday, hour`,
-    {week: week.label}
-  );
-  const backlog = await warehouse.all<{at: Date; open_conversations: number}>(
-    `WITH hours AS (
-       SELECT unnest(generate_series($start::TIMESTAMPTZ + INTERVAL 1 HOUR, $end::TIMESTAMPTZ, INTERVAL 1 HOUR)) AS at
-     )
-     SELECT hours.at, coalesce(b.open_conversations, 0)::INTEGER AS open_conversations
-     FROM hours ASOF LEFT JOIN health_backlog b ON hours.at > b.since
-     ORDER BY hours.at`,
-    {start: week.start.toISOString(), end: week.end.toISOString()}
-  );
-
-  const escalationsByCategory = await warehouse.all<HealthReport["escalations"]["by_category"][number] & Record<string, unknown>>(
-    `SELECT category, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open,
-            round(quantile_cont(age_hours, 0.5), 2) AS age_p50_hours
-     FROM health_escalations WHERE week = $week GROUP BY category ORDER BY escalations DESC, category`,
-    {week: week.label}
-  );
-  const escalationsByAge = new Map(
-    (
-      await warehouse.all<{age_bucket: string; escalations: number; open: number}>(
-        `SELECT age_bucket, count(*)::INTEGER AS escalations, count(*) FILTER (NOT resolved)::INTEGER AS open
-         FROM health_escalations WHERE week = $week GROUP BY age_bucket`,
-        {week: week.label}
-      )
-    ).map((row) => [row.age_bucket, row])
-  );
+  const trendLabels = new Set(trendWeeks.map((w) => w.label));
+  const escalations = data.escalations.filter(inWeek(week.label)).map(withoutWeek);
+  const byAge = new Map(data.escalationsByAge.filter(inWeek(week.label)).map((row) => [row.age_bucket, withoutWeek(row)]));
 
   return {
     report: "health",
     week: week.label,
     week_start: iso(week.start)!,
     week_end: iso(week.end)!,
-    as_of: iso(at),
+    as_of: iso(data.at),
     clocks: CLOCKS,
     ...current,
     previous_week: {week: previous.label, ...prior},
@@ -408,17 +444,28 @@ export async function buildHealthReport(warehouse: Warehouse, weekLabel: string,
         .sort(([a], [b]) => tierRank(a) - tierRank(b) || a.localeCompare(b))
         .map(([tier, metrics]) => ({week: w.label, tier, ...metrics}))
     ),
-    sla_policy: slaSection(tickets, week.label, trendWeeks, policy, at, agentNames),
-    csat_low_scores: lowScores.map(({assignee, ...rest}) => ({...rest, agent: assignee === null ? null : (agentNames.get(assignee) ?? assignee)})),
+    sla_policy: slaSection(data.tickets.filter((t) => trendLabels.has(t.week)), week.label, trendWeeks, policy, data.at, agentNames),
+    csat_low_scores: data.lowScores
+      .filter(inWeek(week.label))
+      .map(({week: _week, assignee, ...rest}) => ({...rest, agent: assignee === null ? null : (agentNames.get(assignee) ?? assignee)})),
     escalations: {
       total: escalations.length,
       open: escalations.filter((e) => !e.resolved).length,
-      by_category: escalationsByCategory,
-      by_age: AGE_BUCKETS.map((bucket) => escalationsByAge.get(bucket) ?? {age_bucket: bucket, escalations: 0, open: 0}),
+      by_category: data.escalationsByCategory.filter(inWeek(week.label)).map(withoutWeek),
+      by_age: AGE_BUCKETS.map((bucket) => byAge.get(bucket) ?? {age_bucket: bucket, escalations: 0, open: 0}),
       items: escalations
     },
-    agents: agentRows,
-    arrivals,
-    backlog: backlog.map((row) => ({at: iso(row.at)!, open_conversations: row.open_conversations}))
+    agents: data.agents.filter(inWeek(week.label)).map(withoutWeek),
+    arrivals: data.arrivals.filter(inWeek(week.label)).map(withoutWeek),
+    backlog: data.backlog
+      .filter((row) => row.at > week.start && row.at <= week.end)
+      .map((row) => ({at: iso(row.at)!, open_conversations: row.open_conversations}))
   };
+}
+
+/** Builds the report for one ISO week ("2026-W46") from the warehouse and the SLA policy. */
+export async function buildHealthReport(warehouse: Warehouse, weekLabel: string, policy: CompiledPolicy): Promise<HealthReport> {
+  const week = parseWeek(weekLabel);
+  const data = await loadHealthData(warehouse, shiftWeek(week, 1 - TREND_WEEKS), week, policy);
+  return assembleHealthReport(data, week, policy);
 }

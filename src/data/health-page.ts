@@ -6,9 +6,9 @@
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
 import {applyEdits, type CompiledPolicy} from "../../loaders/health/policy.ts";
-import {asOf, buildHealthReport, iso, type HealthReport} from "../../loaders/health/report.ts";
+import {assembleHealthReport, iso, loadHealthData, TREND_WEEKS, type HealthReport} from "../../loaders/health/report.ts";
 import {slaWhatIf, type WhatIfReport} from "../../loaders/health/what-if.ts";
-import {weekOf} from "../../loaders/health/week.ts";
+import {parseWeek, shiftWeek, weekOf} from "../../loaders/health/week.ts";
 
 /** How many weeks (newest first) the page offers in its week picker. */
 export const PAGE_WEEKS = 26;
@@ -39,8 +39,11 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
     await warehouse.all<{week: string}>(`SELECT DISTINCT week FROM health_tickets ORDER BY week DESC LIMIT ${PAGE_WEEKS}`)
   ).map((row) => row.week);
   const weeks = withTickets.length ? withTickets : [weekOf(new Date()).label];
+  // one read of the views for every week shown and the 7 weeks of trend before the oldest
+  const newest = parseWeek(weeks[0]);
+  const data = await loadHealthData(warehouse, shiftWeek(parseWeek(weeks[weeks.length - 1]), 1 - TREND_WEEKS), newest, policy);
   const reports: Record<string, HealthReport> = {};
-  for (const week of weeks) reports[week] = await buildHealthReport(warehouse, week, policy);
+  for (const week of weeks) reports[week] = assembleHealthReport(data, parseWeek(week), policy);
 
   const durations: HealthPageData["durations"] = Object.fromEntries(weeks.map((week) => [week, []]));
   const rows = await warehouse.all<{week: string; tier: string; frt: number | null; ttc: number | null}>(
@@ -65,7 +68,7 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
 
   return {
     generated_at: iso(new Date())!,
-    as_of: iso(await asOf(warehouse)),
+    as_of: iso(data.at),
     empty: withTickets.length === 0,
     policy: {
       name: policy.spec.name,
