@@ -4,7 +4,7 @@ import {UsageError} from "../errors.ts";
 import type {ChainIngestOptions} from "./index.ts";
 
 export const CHAIN_USAGE =
-  "workbench ingest chain --rpc URL [--network FILE] (--addresses FILE | --from-tickets) [--from-block N] [--to-block N|latest] [--confirmations N] [--snapshot-dir DIR]";
+  "workbench ingest chain --rpc URL [--network FILE] (--addresses FILE | --from-tickets) [--markets FILE] [--from-block N] [--to-block N|latest] [--confirmations N] [--snapshot-dir DIR]";
 
 export function parseChainArgs(args: string[]): ChainIngestOptions {
   const {values} = parseOptions(
@@ -14,6 +14,7 @@ export function parseChainArgs(args: string[]): ChainIngestOptions {
       network: {type: "string"},
       addresses: {type: "string"},
       "from-tickets": {type: "boolean"},
+      markets: {type: "string"},
       "from-block": {type: "string"},
       "to-block": {type: "string"},
       confirmations: {type: "string"},
@@ -33,6 +34,7 @@ export function parseChainArgs(args: string[]): ChainIngestOptions {
     networkFile: values.network,
     addressesFile: values.addresses,
     fromTickets: values["from-tickets"],
+    marketsFile: values.markets,
     fromBlock: values["from-block"] === undefined ? undefined : parseInteger("from-block", values["from-block"], 0),
     toBlock: toBlock === undefined || toBlock === "latest" ? "latest" : parseInteger("to-block", toBlock, 0),
     confirmations,

@@ -21,7 +21,7 @@ import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
 import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
-import {loadNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
+import {loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
 import {ChainStore, type Batch} from "./store.ts";
@@ -37,6 +37,8 @@ export interface ChainIngestOptions {
   addresses?: string[];
   addressesFile?: string;
   fromTickets?: boolean;
+  /** Gamma API markets JSON (conditionId, clobTokenIds, outcomes): what each position id is. */
+  marketsFile?: string;
   fromBlock?: number;
   /** Last block to read (default: the head), always at least `confirmations` below the head. */
   toBlock?: number | "latest";
@@ -78,7 +80,7 @@ export async function ingestChain(
   options: ChainIngestOptions,
   progress: Progress = silentProgress
 ): Promise<ChainIngestSummary> {
-  const network = options.network ?? loadNetwork(options.networkFile);
+  const network = options.network ? parseNetwork(options.network, "network") : loadNetwork(options.networkFile);
   const addresses = await resolveAddresses(warehouse, options);
   if (addresses.length === 0) throw new UsageError("ingest chain: no wallet addresses to read (check --addresses / --from-tickets)");
   const addressSet = createHash("sha256").update(addresses.join(",")).digest("hex").slice(0, 16);
@@ -99,11 +101,12 @@ export async function ingestChain(
       for (const address of addresses)
         await warehouse.run("INSERT OR IGNORE INTO chain_address_sets VALUES ($1, $2)", [addressSet, address]);
       const roles = [
-        ...contracts.map((contract) => [contract.address, contract.name, contract.role]),
-        ...network.protocol.map((entry) => [entry.address, entry.name, "protocol"])
+        ...contracts.map((contract) => [contract.address, contract.name, contract.role, contract.symbol ?? null]),
+        ...network.protocol.map((entry) => [entry.address, entry.name, "protocol", null])
       ];
-      for (const [address, name, role] of roles)
-        await warehouse.run("INSERT OR REPLACE INTO chain_contracts VALUES ($1, $2, $3, $4)", [address, name, role, chainId]);
+      for (const [address, name, role, collateral] of roles)
+        await warehouse.run("INSERT OR REPLACE INTO chain_contracts VALUES ($1, $2, $3, $4, $5)", [address, name, role, collateral, chainId]);
+      if (options.marketsFile) await loadMarkets(warehouse, options.marketsFile);
     });
     const head = await rpc.blockNumber();
     const confirmations = options.confirmations ?? 0;
@@ -197,6 +200,40 @@ export async function ingestChain(
   } finally {
     store.close();
   }
+}
+
+/**
+ * Position ids -> condition and outcome slot, from a Gamma API markets file (an array of markets,
+ * or `{markets: [...]}`; `clobTokenIds` and `outcomes` may be JSON-encoded strings, as Gamma sends them).
+ */
+export async function loadMarkets(warehouse: Warehouse, file: string): Promise<number> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf-8"));
+  } catch (error) {
+    throw new UsageError(`cannot read markets file ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const markets = (Array.isArray(parsed) ? parsed : ((parsed as {markets?: unknown[]}).markets ?? [])) as Record<string, unknown>[];
+  const list = (value: unknown): string[] => (typeof value === "string" ? (JSON.parse(value) as unknown[]) : ((value as unknown[]) ?? [])).map(String);
+  let count = 0;
+  for (const market of markets) {
+    const conditionId = String(market.conditionId ?? "").toLowerCase();
+    if (!/^0x[0-9a-f]{64}$/.test(conditionId)) continue;
+    const tokens = list(market.clobTokenIds);
+    const outcomes = list(market.outcomes);
+    for (const [index, token] of tokens.entries()) {
+      await warehouse.run("INSERT OR REPLACE INTO chain_positions VALUES ($1, $2, $3, $4, $5, $6)", [
+        token,
+        conditionId,
+        index,
+        outcomes[index] ?? null,
+        market.id === undefined ? null : String(market.id),
+        typeof market.question === "string" ? market.question : null
+      ]);
+      count++;
+    }
+  }
+  return count;
 }
 
 /** Every address, validated and lower-cased, sorted and unique (the set's identity). */

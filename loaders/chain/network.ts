@@ -18,6 +18,8 @@ export interface ExchangeContract {
   name: string;
   address: string;
   version: 1 | 2;
+  /** Symbol of the collateral its fills settle in (default: USDC.e for V1, pUSD for V2). */
+  collateral?: string;
 }
 
 export interface Network {
@@ -38,6 +40,7 @@ export interface WatchedContract {
   name: string;
   role: "collateral" | "ctf" | "exchange";
   version?: 1 | 2;
+  /** Collateral symbol: the token's own, or what an exchange settles in. */
   symbol?: string;
 }
 
@@ -63,7 +66,11 @@ export function parseNetwork(raw: unknown, source = "network file"): Network {
   }));
   const exchanges = list<ExchangeContract>(object.exchanges, "exchanges").map((exchange, i) => {
     if (exchange.version !== 1 && exchange.version !== 2) throw new UsageError(`${source}: exchanges[${i}].version must be 1 or 2`);
-    return {name: String(exchange.name ?? `exchange${i}`), address: address(exchange.address, `exchanges[${i}].address`), version: exchange.version};
+    const symbols = collateral.map((token) => token.symbol);
+    const fallback = exchange.version === 1 ? (symbols.includes("USDC.e") ? "USDC.e" : symbols[0]) : symbols.includes("pUSD") ? "pUSD" : symbols.at(-1);
+    const settles = String(exchange.collateral ?? fallback);
+    if (!symbols.includes(settles)) throw new UsageError(`${source}: exchanges[${i}].collateral "${settles}" is not a collateral symbol`);
+    return {name: String(exchange.name ?? `exchange${i}`), address: address(exchange.address, `exchanges[${i}].address`), version: exchange.version, collateral: settles};
   });
   const protocol = list<{name: string; address: string}>(object.protocol ?? [], "protocol").map((entry, i) => ({
     name: String(entry.name ?? `protocol${i}`),
@@ -103,7 +110,8 @@ export function watchedContracts(network: Network): WatchedContract[] {
       address: exchange.address,
       name: exchange.name,
       role: "exchange" as const,
-      version: exchange.version
+      version: exchange.version,
+      symbol: exchange.collateral
     }))
   ];
 }

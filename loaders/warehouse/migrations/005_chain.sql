@@ -185,8 +185,20 @@ CREATE TABLE chain_snapshots (
 -- The contracts of the network file last ingested with: their role tells settlement transfers
 -- (exchange, ConditionalTokens, adapters) from deposits and withdrawals.
 CREATE TABLE chain_contracts (
-  address   VARCHAR PRIMARY KEY,
-  name      VARCHAR NOT NULL,
-  role      VARCHAR NOT NULL,              -- collateral | ctf | exchange | protocol
-  chain_id  BIGINT NOT NULL
+  address    VARCHAR PRIMARY KEY,
+  name       VARCHAR NOT NULL,
+  role       VARCHAR NOT NULL,             -- collateral | ctf | exchange | protocol
+  collateral VARCHAR,                      -- collateral symbol: the token's own, or what an exchange settles in
+  chain_id   BIGINT NOT NULL
+);
+
+-- What each position id is: its condition and outcome slot (from a markets file, e.g. the Gamma
+-- API's markets.json). Needed to value positions of resolved conditions (unredeemed winnings).
+CREATE TABLE chain_positions (
+  token_id      VARCHAR PRIMARY KEY,       -- position id (decimal) = CLOB asset_id
+  condition_id  VARCHAR NOT NULL,
+  outcome_index INTEGER NOT NULL,          -- payout slot (index set 1 << outcome_index)
+  outcome       VARCHAR,                   -- Yes | No | ...
+  market_id     VARCHAR,
+  question      VARCHAR
 );
