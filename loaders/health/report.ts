@@ -149,14 +149,12 @@ export const AGE_BUCKETS = ["< 1 day", "1-3 days", "3-7 days", "> 7 days"];
 
 type WeeklyRow = {week: string; dimension: string; segment: string} & Metrics;
 
-function pick(row: Metrics): Metrics {
-  const out = emptyMetrics() as unknown as Record<string, unknown>;
-  for (const key of Object.keys(out)) out[key] = (row as unknown as Record<string, unknown>)[key];
-  return out as unknown as Metrics;
-}
-
 function bySegment(rows: WeeklyRow[], week: string, dimension: string): Map<string, Metrics> {
-  return new Map(rows.filter((r) => r.week === week && r.dimension === dimension).map((r) => [r.segment, pick(r)]));
+  return new Map(
+    rows
+      .filter((r) => r.week === week && r.dimension === dimension)
+      .map(({week: _week, dimension: _dimension, segment, ...metrics}) => [segment, metrics])
+  );
 }
 
 /** VIP, advanced, standard, then other tiers. */
@@ -170,7 +168,7 @@ export function iso(date: Date | null | undefined): string | null {
   return date ? date.toISOString().replace(".000Z", "Z") : null;
 }
 
-/** Conversations of `weeks` (labels, contiguous) with the workbench's SLA outcome under `policy`. */
+/** A conversation with the workbench's SLA outcome under a policy. */
 export interface EvaluatedTicket {
   ticket_id: string;
   week: string;
@@ -232,7 +230,8 @@ function groupTally<K extends string>(tickets: EvaluatedTicket[], key: (t: Evalu
   const groups = new Map<string, (Outcome | "no_target")[]>();
   for (const ticket of tickets) {
     const k = key(ticket);
-    groups.set(k, [...(groups.get(k) ?? []), ticket.sla.outcome]);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(ticket.sla.outcome);
   }
   return [...groups].map(([k, outcomes]) => ({[name]: k, ...tally(outcomes)}) as {[P in K]: string} & Tally);
 }
