@@ -1,6 +1,6 @@
 // Entry point of the demo world generator: a seeded, deterministic world written day by day, so memory
 // stays bounded at every scale. Same seed + scale => byte-identical files.
-import {mkdirSync, writeFileSync} from "node:fs";
+import {mkdirSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {ChainLog, scheduleChainLife} from "./chain-actions.ts";
 import {fixDay} from "./fix.ts";
@@ -9,7 +9,7 @@ import {buildMarkets, gammaMarket} from "./markets.ts";
 import {Rng} from "./random.ts";
 import {RestGateway, backgroundRequests, requestMultiplier} from "./rest-logs.ts";
 import {incidentRetries, incidentTickets, planScenarios} from "./scenarios.ts";
-import {Schedule, type WorldEvent} from "./schedule.ts";
+import {Schedule} from "./schedule.ts";
 import {LineSink} from "./sink.ts";
 import {buildTruth, type ExpectedReject} from "./truth.ts";
 import {WINDOW_DAYS, WINDOW_START, DAY_MS, buildWorld, dayStamp, type DemoScale} from "./world.ts";
@@ -30,6 +30,9 @@ export interface DemoSummary {
   truth: string; // path of truth.json
 }
 
+/** The demo's own subdirectories of `out` (besides markets.json and truth.json). */
+const OUTPUT_DIRS = ["intercom", "api-logs", "fix", "chain"];
+
 /** Cuts a JSON line short, so it is no longer valid JSON (a planted `invalid_json` record). */
 function truncate(line: string): string {
   return line.slice(0, Math.floor(line.length * 0.6));
@@ -37,6 +40,8 @@ function truncate(line: string): string {
 
 export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
   const {seed, scale, out} = options;
+  // Replace an earlier demo in `out` entirely: which days have FIX files depends on the seed.
+  for (const entry of [...OUTPUT_DIRS, "markets.json", "truth.json"]) rmSync(join(out, entry), {recursive: true, force: true});
   mkdirSync(out, {recursive: true});
   const world = buildWorld(seed, scale);
   const markets = buildMarkets(seed);
@@ -53,10 +58,8 @@ export async function generateDemo(options: DemoOptions): Promise<DemoSummary> {
 
   const chainSink = new LineSink(out, "chain/actions.jsonl");
   const chain = new ChainLog(chainSink, Rng.from(seed, "chain-tx"));
-  const runChain = (events: WorldEvent[]) => {
-    for (const e of events) if (e.kind === "chain") e.run(chain);
-  };
-  runChain(schedule.take(-1)); // onboarding and V1-era history before the window
+  // Onboarding and V1-era history before the window: chain events only.
+  for (const event of schedule.take(-1)) if (event.kind === "chain") event.run(chain);
   await chain.flush();
 
   const gateway = new RestGateway(world, markets, chain, plan);
