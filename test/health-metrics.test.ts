@@ -118,6 +118,11 @@ test("8-week trend: empty weeks are zero counts and NULL rates", () => {
   assert.deepEqual(report.trend.map((w) => w.tickets_created), [0, 0, 0, 0, 0, 0, 1, 7]);
   assert.equal(report.trend[0].csat_score, null);
   assert.deepEqual(report.trend_by_tier.filter((r) => r.week === "2026-W46").map((r) => r.tier), ["VIP", "advanced", "standard"]);
+  assert.deepEqual(report.trend_by_tier.filter((r) => r.week === "2026-W45").map((r) => [r.tier, r.frt_p50_minutes]), [["VIP", 15]]);
+  assert.deepEqual(
+    report.trend_by_category.filter((r) => r.week === "2026-W46").map((r) => [r.category, r.tickets_created]),
+    [["api_auth", 2], ["balance_allowance", 2], ["order_validation", 2], ["uncategorised", 1]]
+  );
 });
 
 test("SLA under the policy, next to Intercom's status", () => {

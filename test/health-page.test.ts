@@ -93,6 +93,13 @@ describe("the health page in Chromium", {skip: existsSync(CHROMIUM) ? false : `n
       assert.deepEqual(tiers.map((r) => Number(r[1])), expected.by_tier.map((t) => t.tickets_created));
       assert.deepEqual(tiers[0].slice(0, 7), ["VIP", "2", "2", "35 min", "47 min", "7 h", "11 h"]);
       assert.deepEqual((await rows(page, "by-category")).map((r) => r[0]), expected.by_category.map((c) => c.category));
+      // conversations created per category over the eight weeks, W39..W46
+      const categoryTrend = await rows(page, "category-trend");
+      for (const row of categoryTrend) {
+        const counts = expected.trend_by_category.filter((c) => c.category === row[0]);
+        assert.deepEqual(row.slice(1), expected.trend.map((w) => String(counts.find((c) => c.week === w.week)?.tickets_created ?? 0)), row[0]);
+      }
+      assert.equal(categoryTrend.length, new Set(expected.trend_by_category.map((c) => c.category)).size);
 
       const misses = await rows(page, "sla-misses");
       assert.deepEqual(misses.map((r) => r[0]), expected.sla_policy.misses.flatMap((m) => m.missed.map(() => m.ticket_id)));

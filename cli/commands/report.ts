@@ -169,8 +169,27 @@ function healthSections(r: HealthReport): Section[] {
         CSAT: pct(a.csat_score)
       }))
     },
-    {title: "8-week trend", rows: r.trend.map((w) => metricRow({week: w.week}, w))}
+    {title: "8-week trend", rows: r.trend.map((w) => metricRow({week: w.week}, w))},
+    {title: "8-week trend by tier: first response p50 (calendar min)", rows: pivot(r, r.trend_by_tier, "tier", (m) => minutes(m.frt_p50_minutes))},
+    {title: "8-week trend by category: conversations created", rows: pivot(r, r.trend_by_category, "category", (m) => m.tickets_created)}
   ];
+}
+
+/** One row per segment, one column per trend week. */
+function pivot<K extends "tier" | "category">(
+  r: HealthReport,
+  rows: ({week: string} & Record<K, string> & Metrics)[],
+  key: K,
+  value: (m: Metrics) => string | number
+): Record<string, unknown>[] {
+  const segments = [...new Set(rows.map((row) => row[key]))];
+  return segments.map((segment) => ({
+    [key]: segment,
+    ...Object.fromEntries(r.trend.map((w) => {
+      const row = rows.find((x) => x.week === w.week && x[key] === segment);
+      return [w.week, row ? value(row) : "–"];
+    }))
+  }));
 }
 
 function tallyCells(t: {hit: number; missed: number; active: number; attainment: number | null}) {

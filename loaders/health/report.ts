@@ -128,6 +128,7 @@ export interface HealthReport extends Metrics {
   /** the 8 weeks ending with this one, oldest first */
   trend: ({week: string} & Metrics)[];
   trend_by_tier: ({week: string; tier: string} & Metrics)[];
+  trend_by_category: ({week: string; category: string} & Metrics)[];
   sla_policy: SlaPolicySection;
   csat_low_scores: {ticket_id: string; tier: string; category: string; rating: number; remark: string | null; agent: string | null}[];
   escalations: {
@@ -442,6 +443,11 @@ export function assembleHealthReport(data: HealthData, week: IsoWeek, policy: Co
       [...bySegment(weekly, w.label, "tier")]
         .sort(([a], [b]) => tierRank(a) - tierRank(b) || a.localeCompare(b))
         .map(([tier, metrics]) => ({week: w.label, tier, ...metrics}))
+    ),
+    trend_by_category: trendWeeks.flatMap((w) =>
+      [...bySegment(weekly, w.label, "category")]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([category, metrics]) => ({week: w.label, category, ...metrics}))
     ),
     sla_policy: slaSection(data.tickets.filter((t) => trendLabels.has(t.week)), week.label, trendWeeks, policy, data.at, agentNames),
     csat_low_scores: data.lowScores

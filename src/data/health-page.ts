@@ -6,7 +6,7 @@
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
 import {applyEdits, type CompiledPolicy} from "../../loaders/health/policy.ts";
-import {assembleHealthReport, iso, loadHealthData, TREND_WEEKS, type HealthReport} from "../../loaders/health/report.ts";
+import {assembleHealthReport, iso, loadHealthData, TREND_WEEKS, type HealthReport, type Metrics} from "../../loaders/health/report.ts";
 import {slaWhatIf, type WhatIfReport} from "../../loaders/health/what-if.ts";
 import {parseWeek, shiftWeek, weekOf} from "../../loaders/health/week.ts";
 
@@ -28,7 +28,10 @@ export interface HealthPageData {
   empty: boolean;
   /** ISO week labels with conversations, newest first */
   weeks: string[];
-  reports: Record<string, HealthReport>;
+  /** each week's report as the CLI prints it, minus the per-segment trends (in `segments`) */
+  reports: Record<string, Omit<HealthReport, "trend_by_tier" | "trend_by_category">>;
+  /** health_weekly rows by tier and by category for every week the reports' trends cover */
+  segments: ({week: string; dimension: "tier" | "category"; segment: string} & Metrics)[];
   /** per conversation of each week: tier and calendar minutes to first reply / first close */
   durations: Record<string, {tier: string; frt: number | null; ttc: number | null}[]>;
   what_if: ({name: string; edits: string[]} & Pick<WhatIfReport, "weeks" | "by_tier" | "total" | "changed_conversations">)[];
@@ -42,8 +45,13 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
   // one read of the views for every week shown and the 7 weeks of trend before the oldest
   const newest = parseWeek(weeks[0]);
   const data = await loadHealthData(warehouse, shiftWeek(parseWeek(weeks[weeks.length - 1]), 1 - TREND_WEEKS), newest, policy);
-  const reports: Record<string, HealthReport> = {};
-  for (const week of weeks) reports[week] = assembleHealthReport(data, parseWeek(week), policy);
+  const reports: HealthPageData["reports"] = {};
+  for (const week of weeks) {
+    // the per-segment trends repeat the same rows in every week's report: ship them once
+    const {trend_by_tier: _tiers, trend_by_category: _categories, ...report} = assembleHealthReport(data, parseWeek(week), policy);
+    reports[week] = report;
+  }
+  const segments = data.weekly.filter((row): row is HealthPageData["segments"][number] => row.dimension !== "all");
 
   const durations: HealthPageData["durations"] = Object.fromEntries(weeks.map((week) => [week, []]));
   const rows = await warehouse.all<{week: string; tier: string; frt: number | null; ttc: number | null}>(
@@ -83,6 +91,7 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
     },
     weeks,
     reports,
+    segments,
     durations,
     what_if
   };
