@@ -22,6 +22,8 @@ export interface TicketSpec {
   note: string | null;
   /** Upper bound for the first admin reply (scenarios need the advice given before the fix). */
   maxFirstReplyMs?: number;
+  /** Earliest time (ms) of the user's first follow-up: scenarios make it follow the fix in the logs. */
+  firstFollowUpAt?: number;
   /** "bad" tickets (unresolvable complaints) rate low and reopen more often. */
   mood: "normal" | "bad";
   extraTags: string[];
@@ -168,6 +170,7 @@ export function buildConversation(id: string, spec: TicketSpec, ctx: IntercomCon
     for (let i = 0; i < Math.max(spec.followUps.length, replies.length); i++) {
       if (spec.followUps[i]) {
         t += rng.logNormal(35, 1) * 60_000;
+        if (i === 0 && spec.firstFollowUpAt !== undefined) t = Math.max(t, spec.firstFollowUpAt);
         add(t, "comment", userAuthor, spec.followUps[i]);
       }
       t += rng.logNormal(sla.medianReplyS * 0.7, 0.8) * 1000;

@@ -158,7 +158,7 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     rc.ticket = () => {
       const first = (rc.evidence.rejected_requests as {request_id: string}[])[0];
       return spec(rc, {category: "api_auth", subject: "invalid signature on every order", wallet: user.funder,
-        maxFirstReplyMs: 45 * 60_000,
+        maxFirstReplyMs: 45 * 60_000, firstFollowUpAt: fixedAt + 30 * 60_000,
         message: `Since this morning every order from my bot fails with "${ERR.invalidSignature}". I use py_clob_client ` +
           `with my MetaMask private key and signature_type=0. My Polymarket address is ${user.funder}. ` +
           `One failing request: ${first.request_id}.`,
@@ -191,7 +191,7 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     rc.evidence.fixed_at = iso(fixedAt);
     attempts(rc, "after_fix_requests", fixedAt + 10 * 60_000, 4, {size: 50, outcomeOverride: "matched"});
     rc.ticket = () => spec(rc, {category: "balance", subject: "Balance is there but orders say not enough balance",
-      wallet: user.eoa, maxFirstReplyMs: 60 * 60_000,
+      wallet: user.eoa, maxFirstReplyMs: 60 * 60_000, firstFollowUpAt: fixedAt + 50 * 60_000,
       message: `I deposited 2,500 pUSD to ${user.eoa} (tx ${rc.evidence.deposit_tx}). GET /balance-allowance shows ` +
         `balance 2500000000 but every allowance is "0", and every order fails with "${ERR.balance}".`,
       followUps: ["Approved both exchange contracts, orders work now."],
@@ -216,9 +216,10 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     const last = attempts(rc, "precision_rejects", mid, 3, {...script, price: onTick, size: 12.345});
     rc.ticketAt = last + rng.int(5, 15) * 60_000;
     const fixedAt = rc.ticketAt + 80 * 60_000;
+    rc.evidence.fixed_at = iso(fixedAt);
     attempts(rc, "after_fix_requests", fixedAt, 4, {...script, price: onTick, size: 40});
     rc.ticket = () => spec(rc, {category: "order_validation", subject: "Orders rejected: tick size / invalid amounts",
-      wallet: user.funder, maxFirstReplyMs: 60 * 60_000,
+      wallet: user.funder, maxFirstReplyMs: 60 * 60_000, firstFollowUpAt: fixedAt + 20 * 60_000,
       message: `Our orders on "${market.question}" are rejected with "${ERR.tickSize("0x…", String(bad), market.tickSize)}" ` +
         `and some with "${ERR.amountsPrecision}". We compute prices from the midpoint.`,
       followUps: ["Rounding to the tick and to 2 decimals on size fixed it."],
@@ -244,11 +245,12 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     for (const m of [15, 40, 70]) request(t0 + m * 60_000, user, "GET /balance-allowance", undefined, (r) => stale.push(cite(r)));
     attempts(rc, "rejected_requests", t0 + 20 * 60_000, 4, {});
     const fixedAt = rc.ticketAt + 60 * 60_000;
+    rc.evidence.fixed_at = iso(fixedAt);
     request(fixedAt, user, "GET /balance-allowance/update", undefined, citeOne(rc, "update_request"));
     request(fixedAt + 20_000, user, "GET /balance-allowance", undefined, citeOne(rc, "fresh_balance_request"));
     attempts(rc, "after_fix_requests", fixedAt + 60_000, 3, {size: 50, outcomeOverride: "matched"});
     rc.ticket = () => spec(rc, {category: "balance", subject: "Deposit arrived but API balance is 0", wallet: user.funder,
-      maxFirstReplyMs: 40 * 60_000,
+      maxFirstReplyMs: 40 * 60_000, firstFollowUpAt: fixedAt + 15 * 60_000,
       message: `I deposited 800 pUSD to ${user.funder} (tx ${rc.evidence.deposit_tx}) and it shows on Polygonscan, but ` +
         `GET /balance-allowance still returns "balance": "0" and orders fail with "${ERR.balance}".`,
       followUps: ["Called the update endpoint, balance shows 800 now and orders fill."],
@@ -353,9 +355,9 @@ export function planScenarios(world: World, markets: readonly Market[], schedule
     rc.ticket = () => spec(rc, {category: "positions", subject: "Market resolved, winnings not paid", wallet: user.funder,
       message: `"${market.question}" resolved ${winner === 0 ? "Yes" : "No"} days ago. I hold 150 shares of the winning ` +
         "side but my cash balance did not go up.",
-      followUps: ["Found it, claimed now."],
+      followUps: [],
       replies: ["Your shares are still in your wallet: winnings are paid when the position is redeemed. Use Claim on " +
-        "the portfolio page (it calls redeemPositions on the CTF contract).", "Enjoy your winnings!"]});
+        "the portfolio page (it calls redeemPositions on the CTF contract)."]});
   }
 
   // 9. disputed_resolution: a holder of the losing side of the disputed market complains.

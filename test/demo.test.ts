@@ -189,6 +189,16 @@ test("each root cause has exactly one ticket, from the user's wallet, tagged wit
     const tickets = conversations.filter((c) => contactsOf(c).includes(contact));
     assert.equal(tickets.length, 1, `${rc.code}: the user writes exactly one ticket`);
     assert.ok(Object.keys(rc.evidence).length > 0, `${rc.code}: evidence`);
+    // The agent's advice comes before the fix shows in the logs, the user's "it works" after it.
+    if (typeof rc.evidence.fixed_at === "string") {
+      const fixed = Date.parse(rc.evidence.fixed_at) / 1000;
+      const parts = (conversation.conversation_parts as {conversation_parts: {part_type: string; created_at: number;
+        author: {type: string}}[]}).conversation_parts.filter((p) => p.part_type === "comment");
+      const firstAdmin = parts.find((p) => p.author.type === "admin");
+      const firstUser = parts.find((p) => p.author.type === "user");
+      assert.ok(firstAdmin && firstAdmin.created_at < fixed, `${rc.code}: advice before the fix`);
+      assert.ok(firstUser && firstUser.created_at > fixed, `${rc.code}: follow-up after the fix`);
+    }
   }
 });
 
