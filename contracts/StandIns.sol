@@ -64,6 +64,12 @@ contract Collateral {
         return true;
     }
 
+    /// Stand-in only: an approval as if `owner` had sent it.
+    function approveAs(address owner, address spender, uint256 value) external {
+        allowance[owner][spender] = value;
+        emit Approval(owner, spender, value);
+    }
+
     /// Stand-in only: moves anyone's tokens (what a signed transfer would do on mainnet).
     function move(address from, address to, uint256 value) public {
         _move(from, to, value);
@@ -340,3 +346,16 @@ contract ExchangeV2 is Settlement {
     }
 }
 
+
+/// Runs many stand-in calls in one transaction (the demo replay packs a block's actions this way).
+contract Multicall {
+    function aggregate(address[] calldata targets, bytes[] calldata data) external {
+        require(targets.length == data.length, "length");
+        for (uint256 i = 0; i < targets.length; i++) {
+            (bool ok, bytes memory reason) = targets[i].call(data[i]);
+            if (!ok) {
+                assembly { revert(add(reason, 32), mload(reason)) }
+            }
+        }
+    }
+}
