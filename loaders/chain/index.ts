@@ -21,7 +21,7 @@ import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
 import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
-import {loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
+import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
 import {ChainStore, type Batch} from "./store.ts";
@@ -81,7 +81,10 @@ export async function ingestChain(
   progress: Progress = silentProgress
 ): Promise<ChainIngestSummary> {
   const network = options.network ? parseNetwork(options.network, "network") : loadNetwork(options.networkFile);
-  const addresses = await resolveAddresses(warehouse, options);
+  const given = await resolveAddresses(warehouse, options);
+  const links = given.flatMap((owner) => derivedFunders(owner, network.walletFactories).map((link) => ({owner, ...link})));
+  // A ticket names the wallet the user knows (often the EOA); the money sits in the funder it owns.
+  const addresses = options.fromTickets ? [...new Set([...given, ...links.map((link) => link.funder)])].sort() : given;
   if (addresses.length === 0) throw new UsageError("ingest chain: no wallet addresses to read (check --addresses / --from-tickets)");
   const addressSet = createHash("sha256").update(addresses.join(",")).digest("hex").slice(0, 16);
   const rpc = new ChainRpc(options.rpc, {...options.rpcOptions, progress});
@@ -100,6 +103,8 @@ export async function ingestChain(
     await warehouse.transaction(async () => {
       for (const address of addresses)
         await warehouse.run("INSERT OR IGNORE INTO chain_address_sets VALUES ($1, $2)", [addressSet, address]);
+      for (const link of links)
+        await warehouse.run("INSERT OR IGNORE INTO chain_wallet_links VALUES ($1, $2, $3)", [link.owner, link.funder, link.type]);
       const roles = [
         ...contracts.map((contract) => [contract.address, contract.name, contract.role, contract.symbol ?? null]),
         ...network.protocol.map((entry) => [entry.address, entry.name, "protocol", null])

@@ -19,7 +19,7 @@ export const STAND_INS = JSON.parse(
   readFileSync(new URL("../../contracts/artifacts/stand-ins.json", import.meta.url), "utf-8")
 ) as Artifact;
 
-export type StandIn = "Collateral" | "ConditionalTokens" | "ExchangeV1" | "ExchangeV2";
+export type StandIn = "Collateral" | "ConditionalTokens" | "ExchangeV1" | "ExchangeV2" | "Multicall";
 
 export const abiOf = (name: StandIn): Abi => STAND_INS.contracts[name].abi;
 
@@ -172,6 +172,7 @@ export async function deployStandIns(chain: LocalChain, layout?: Network): Promi
     conditionalTokens: ctf,
     exchanges,
     protocol: layout?.protocol ?? [],
-    defaultFromBlock: 0
+    defaultFromBlock: 0,
+    walletFactories: layout?.walletFactories ?? []
   };
 }

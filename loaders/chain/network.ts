@@ -4,6 +4,7 @@
  * the stand-ins they deployed. Addresses are lower-cased on load, like everywhere in the warehouse.
  */
 import {readFileSync} from "node:fs";
+import {getContractAddress, keccak256, pad, type Hex} from "viem";
 import {UsageError} from "../errors.ts";
 
 export const DEFAULT_NETWORK_FILE = new URL("../../config/networks/polygon.json", import.meta.url).pathname;
@@ -32,6 +33,17 @@ export interface Network {
   protocol: {name: string; address: string}[];
   /** Where a first ingest starts when --from-block is not given. */
   defaultFromBlock: number;
+  /** Funder-wallet factories: link an EOA to the proxy / Safe it owns without any order seen. */
+  walletFactories: WalletFactory[];
+}
+
+/** A factory that deploys funder wallets at CREATE2 addresses derived from the owner EOA. */
+export interface WalletFactory {
+  type: string;
+  factory: string;
+  initCodeHash: string;
+  /** Salt = keccak256 of the EOA packed (20 bytes, proxy wallets) or ABI-encoded (32 bytes, Safes). */
+  salt: "packed" | "padded";
 }
 
 /** One contract the loader reads, with the role that decides its queries and decoding. */
@@ -76,6 +88,12 @@ export function parseNetwork(raw: unknown, source = "network file"): Network {
     name: String(entry.name ?? `protocol${i}`),
     address: address(entry.address, `protocol[${i}].address`)
   }));
+  const walletFactories = list<WalletFactory>(object.walletFactories ?? [], "walletFactories").map((entry, i) => {
+    if (typeof entry.initCodeHash !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(entry.initCodeHash))
+      throw new UsageError(`${source}: walletFactories[${i}].initCodeHash must be 32 bytes of hex`);
+    if (entry.salt !== "packed" && entry.salt !== "padded") throw new UsageError(`${source}: walletFactories[${i}].salt must be "packed" or "padded"`);
+    return {type: String(entry.type ?? `wallet${i}`), factory: address(entry.factory, `walletFactories[${i}].factory`), initCodeHash: entry.initCodeHash.toLowerCase(), salt: entry.salt};
+  });
   return {
     name: String(object.name ?? "unnamed"),
     chainId: object.chainId as number,
@@ -83,7 +101,8 @@ export function parseNetwork(raw: unknown, source = "network file"): Network {
     conditionalTokens: address(object.conditionalTokens, "conditionalTokens"),
     exchanges,
     protocol,
-    defaultFromBlock: Number(object.defaultFromBlock ?? 0)
+    defaultFromBlock: Number(object.defaultFromBlock ?? 0),
+    walletFactories
   };
 }
 
@@ -114,6 +133,19 @@ export function watchedContracts(network: Network): WatchedContract[] {
       symbol: exchange.collateral
     }))
   ];
+}
+
+/** The funder wallets `owner` would have at each factory (deployed or not). */
+export function derivedFunders(owner: string, factories: WalletFactory[]): {funder: string; type: string}[] {
+  return factories.map((factory) => ({
+    type: factory.type,
+    funder: getContractAddress({
+      opcode: "CREATE2",
+      from: factory.factory as Hex,
+      salt: keccak256(factory.salt === "packed" ? (owner as Hex) : pad(owner as Hex, {size: 32})),
+      bytecodeHash: factory.initCodeHash as Hex
+    }).toLowerCase()
+  }));
 }
 
 /** Addresses whose transfers are settlement (exchange, CTF, adapters), not deposits or withdrawals. */

@@ -202,3 +202,12 @@ CREATE TABLE chain_positions (
   market_id     VARCHAR,
   question      VARCHAR
 );
+
+-- Funder wallets CREATE2-derived from each watched wallet (network file walletFactories): an EOA
+-- and the proxy / Safe it owns, linked even when no order shows them together.
+CREATE TABLE chain_wallet_links (
+  owner       VARCHAR NOT NULL,            -- the EOA
+  funder      VARCHAR NOT NULL,            -- its counterfactual proxy / Safe / deposit wallet
+  wallet_type VARCHAR NOT NULL,            -- the factory's type: proxy | safe | ...
+  PRIMARY KEY (owner, funder)
+);

@@ -7,16 +7,26 @@ CREATE OR REPLACE VIEW chain_protocol_addresses AS
 SELECT address FROM chain_contracts WHERE role IN ('ctf', 'exchange', 'protocol');
 
 -- Every wallet the loader reads, with the trading wallet its money should sit in: an EOA that
--- signs orders for a funder (proxy, Safe, deposit wallet) belongs to that funder; any other wallet
--- is its own trading wallet.
+-- signs orders for a funder (proxy, Safe, deposit wallet), or whose CREATE2-derived funder has
+-- traded or been funded, belongs to that funder; any other wallet is its own trading wallet.
 CREATE OR REPLACE VIEW chain_wallets AS
 WITH watched AS (SELECT DISTINCT address FROM chain_address_sets),
 signers AS (
   SELECT signer AS eoa, min(maker) AS funder FROM api_requests
    WHERE signer IS NOT NULL AND maker IS NOT NULL AND signer <> maker GROUP BY signer
+),
+active AS (
+  SELECT to_address AS address FROM chain_transfers UNION SELECT from_address FROM chain_transfers
+  UNION SELECT maker FROM chain_fills
+),
+derived AS (
+  SELECT l.owner AS eoa, min(l.funder) AS funder FROM chain_wallet_links l
+   WHERE l.funder IN (SELECT address FROM active) AND l.funder <> l.owner
+     AND l.owner NOT IN (SELECT maker FROM chain_fills) -- a wallet that trades is a funder itself
+   GROUP BY l.owner
 )
-SELECT w.address, coalesce(s.funder, w.address) AS trading_wallet
-FROM watched w LEFT JOIN signers s ON s.eoa = w.address;
+SELECT w.address, coalesce(s.funder, d.funder, w.address) AS trading_wallet
+FROM watched w LEFT JOIN signers s ON s.eoa = w.address LEFT JOIN derived d ON d.eoa = w.address;
 
 -- Collateral (6-decimal units) movements per wallet and collateral symbol, as the user would list them.
 CREATE OR REPLACE VIEW chain_collateral_ledger AS
