@@ -6,6 +6,7 @@ import {join} from "node:path";
 import {ingestApiLogs} from "../../loaders/api-logs/index.ts";
 import {CHAIN_USAGE, parseChainArgs} from "../../loaders/chain/cli.ts";
 import {ingestChain} from "../../loaders/chain/index.ts";
+import {canReplay, replayDemoChain} from "../../loaders/chain/replay.ts";
 import {NothingLoadedError, UsageError} from "../../loaders/errors.ts";
 import {ingestFix} from "../../loaders/fix/index.ts";
 import {ingestIntercom} from "../../loaders/intercom/index.ts";
@@ -48,7 +49,7 @@ export function describe(summary: IngestSummary): string {
 
 /** The loaders that read the demo world's raw files, in the order later views expect. */
 export async function ingestDemoWorld(context: CommandContext, dir: string): Promise<IngestSummary[]> {
-  return [
+  const summaries = [
     await runIngest(context, "intercom", (warehouse, progress) =>
       ingestIntercom(warehouse, {files: [join(dir, "intercom")]}, progress)
     ),
@@ -57,6 +58,11 @@ export async function ingestDemoWorld(context: CommandContext, dir: string): Pro
     ),
     await runIngest(context, "fix", (warehouse, progress) => ingestFix(warehouse, {files: [join(dir, "fix")]}, progress))
   ];
+  // Last: the chain's reconciliation links EOAs to funders through the orders the API logs hold.
+  if (canReplay())
+    summaries.push(await runIngest(context, "chain", async (warehouse, progress) => (await replayDemoChain(warehouse, {dir}, progress)).ingest));
+  else console.warn("demo: no anvil binary (npm install brings it): the on-chain history is not replayed");
+  return summaries;
 }
 
 export const ingestCommand: Command = {
