@@ -5,7 +5,7 @@ import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {after, test} from "node:test";
 import {gzipSync} from "node:zlib";
-import {ingestIntercom} from "../loaders/intercom/index.ts";
+import {ingestIntercom, parsing} from "../loaders/intercom/index.ts";
 import {silentProgress} from "../loaders/progress.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {tableChecksums} from "./helpers/checksum.ts";
@@ -427,4 +427,41 @@ test("re-running changes nothing: unchanged files are skipped, and re-reading th
   } finally {
     w.close();
   }
+});
+
+test("parse workers produce exactly what the main thread produces, in file order", async () => {
+  const base = readFileSync(fixture("conversations.jsonl"), "utf-8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  const malformed = readFileSync(fixture("malformed.jsonl"), "utf-8").split("\n");
+  const lines: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    const copy = structuredClone(base[i % base.length]);
+    copy.id = String(90_000 + (i % 450)); // 150 duplicates, some newer, some older
+    copy.updated_at = (copy.updated_at as number) + (i % 7) * 60;
+    lines.push(JSON.stringify(copy));
+    if (i % 50 === 0) lines.push(...malformed);
+  }
+  const path = join(scratch, "workers.jsonl");
+  writeFileSync(path, lines.join("\n"));
+  const saved = {...parsing};
+  const results: Record<string, unknown>[] = [];
+  try {
+    for (const workers of [0, 3]) {
+      Object.assign(parsing, {workers, minBytes: 0});
+      const notes: string[] = [];
+      const warehouse = await freshWarehouse();
+      const summary = await ingestIntercom(warehouse, {files: [path]}, {update() {}, note: (message) => notes.push(message)});
+      assert.ok(!notes.some((note) => note.includes("parse workers unavailable")), notes.join("\n"));
+      results.push({
+        counts: [summary.read, summary.loaded, summary.rejected, summary.inserted],
+        tickets: await tickets(warehouse),
+        parts: await parts(warehouse),
+        rejects: await rejects(warehouse)
+      });
+      warehouse.close();
+    }
+  } finally {
+    Object.assign(parsing, saved);
+  }
+  assert.deepEqual((results[0].counts as number[]).slice(0, 3), [600 + 12 * 12, 600 + 12 * 5, 12 * 7]);
+  assert.deepEqual(results[1], results[0]);
 });

@@ -343,21 +343,16 @@ export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOp
 
     const counts = zeroCounts();
     let maxUpdatedAt = cursor.maxUpdatedAt;
-    await store.begin();
-    try {
-      outcomes.forEach((outcome, index) => {
-        counts.read++;
-        if (outcome.error) {
-          counts.rejected++;
-          return;
-        }
-        counts.loaded++;
-        if (outcome.updatedAt !== undefined) maxUpdatedAt = Math.max(maxUpdatedAt, Math.floor(outcome.updatedAt / 1000));
-        if (outcome.mapped) store.add(index, outcome.mapped.ticket, outcome.mapped.parts);
-      });
-    } finally {
-      store.close();
-    }
+    outcomes.forEach((outcome, index) => {
+      counts.read++;
+      if (outcome.error) {
+        counts.rejected++;
+        return;
+      }
+      counts.loaded++;
+      if (outcome.updatedAt !== undefined) maxUpdatedAt = Math.max(maxUpdatedAt, Math.floor(outcome.updatedAt / 1000));
+      if (outcome.mapped) store.add(index, outcome.mapped.ticket, outcome.mapped.parts);
+    });
     const next: SearchCursor = {...cursor, startingAfter: nextCursor, page: pageNo, maxUpdatedAt};
     await run.warehouse.transaction(async () => {
       for (const outcome of outcomes) {

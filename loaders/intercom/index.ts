@@ -11,12 +11,16 @@ import {expandInputs} from "../input/files.ts";
 import type {Progress} from "../progress.ts";
 import {recategorize} from "../taxonomy.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
-import {IngestRun, zeroCounts, type IngestSummary} from "../warehouse/ingest-run.ts";
+import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {normaliseBase, syncApi} from "./api.ts";
-import {readRecords, type InputRecord} from "./read.ts";
+import type {LineBatch, StagedBatch} from "./batch.ts";
+import {readLines} from "../input/lines.ts";
+import {detectFormat, readRecords, unreadable, type Format} from "./read.ts";
 import {TicketStore} from "./store.ts";
+import {parsing, ParsePool} from "./workers.ts";
 
 export {IntercomApiError, INTERCOM_VERSION} from "./api.ts";
+export {parsing} from "./workers.ts";
 
 export const SOURCE = "intercom";
 
@@ -56,35 +60,118 @@ export async function ingestIntercom(warehouse: Warehouse, options: IntercomOpti
   }
 }
 
+/** Records staged before their rows are merged; the next chunk is parsed while DuckDB merges this one. */
+const CHUNK_RECORDS = 20_000;
+/** Characters of JSON lines per parse batch. */
+const BATCH_CHARS = 1 << 20;
+
+interface Reject {
+  location: string;
+  seq: number;
+  reason: string;
+  raw: string;
+}
+
 async function ingestFile(run: IngestRun, store: TicketStore, path: string, progress: Progress): Promise<void> {
   if (await run.alreadyIngested(path)) {
     progress.note(`unchanged since it was ingested, skipped: ${path}`);
     return;
   }
   const counts = zeroCounts();
-  const rejects: InputRecord[] = [];
-  await store.begin();
+  const rejects: Reject[] = [];
+  let format: Format | undefined;
   try {
-    for await (const record of readRecords(path)) {
-      counts.read++;
-      if (record.error || !record.mapped) {
-        counts.rejected++;
-        rejects.push(record);
-      } else {
-        counts.loaded++;
-        store.add(counts.read, record.mapped.ticket, record.mapped.parts);
-      }
-      if (counts.read % 10_000 === 0) progress.update(counts.read, undefined, "records");
-    }
-  } finally {
-    store.close();
+    format = await detectFormat(path);
+  } catch {
+    // readRecords turns the same failure into one unreadable_file reject
   }
   await run.warehouse.transaction(async () => {
-    for (const record of rejects) {
-      await run.reject(record.location, `${record.error!.code}: ${record.error!.detail}`, record.raw());
+    let merging: Promise<number> | undefined;
+    const staged = async () => {
+      if (store.pending < CHUNK_RECORDS) return;
+      if (merging) counts.inserted += await merging;
+      merging = store.merge(run.runId);
+      progress.update(counts.read, undefined, "records");
+    };
+    try {
+      if (format === "jsonl") await stageJsonLines(path, store, counts, rejects, staged, progress);
+      else {
+        for await (const record of readRecords(path, format)) {
+          counts.read++;
+          if (record.error || !record.mapped) {
+            counts.rejected++;
+            const error = record.error ?? {code: "invalid_type", detail: "not a conversation"};
+            rejects.push({location: record.location, seq: record.seq, reason: `${error.code}: ${error.detail}`, raw: record.raw()});
+          } else {
+            counts.loaded++;
+            store.add(record.seq, record.mapped.ticket, record.mapped.parts);
+          }
+          await staged();
+        }
+      }
+    } finally {
+      // never leave a merge running on the connection when the transaction ends
+      if (merging) counts.inserted += await merging;
     }
-    counts.inserted = await store.merge(run.runId);
+    counts.inserted += await store.merge(run.runId);
+    rejects.sort((a, b) => a.seq - b.seq);
+    for (const reject of rejects) await run.reject(reject.location, reject.reason, reject.raw);
     await run.fileDone(path, counts);
   });
   progress.note(`${path}: read ${counts.read} = loaded ${counts.loaded} + rejected ${counts.rejected} (new tickets ${counts.inserted})`);
+}
+
+/** JSON lines in batches, parsed on worker threads for large files; results are applied in file order. */
+async function stageJsonLines(
+  path: string,
+  store: TicketStore,
+  counts: Counts,
+  rejects: Reject[],
+  staged: () => Promise<void>,
+  progress: Progress
+): Promise<void> {
+  const pool = new ParsePool(statSync(path).size >= parsing.minBytes ? parsing.workers : 0);
+  pool.onFallback = (error) => progress.note(`parse workers unavailable (${error.message}); parsing on the main thread`);
+  const inflight: Promise<StagedBatch>[] = [];
+  const send = (batch: LineBatch) => {
+    const result = pool.run(batch);
+    result.catch(() => undefined); // awaited in order below; a rejection must not count as unhandled meanwhile
+    inflight.push(result);
+  };
+  const apply = async (result: StagedBatch) => {
+    counts.read += result.read;
+    counts.loaded += result.loaded;
+    counts.rejected += result.rejects.length;
+    for (const reject of result.rejects) rejects.push({location: reject.location, seq: reject.seq, reason: `${reject.code}: ${reject.detail}`, raw: reject.raw});
+    store.addRows(result);
+    await staged();
+  };
+  try {
+    let batch: LineBatch = {path, lines: [], texts: []};
+    let chars = 0;
+    try {
+      for await (const {line, text} of readLines(path)) {
+        if (text.length === 0) continue;
+        batch.lines.push(line);
+        batch.texts.push(text);
+        chars += text.length;
+        if (chars < BATCH_CHARS) continue;
+        send(batch);
+        batch = {path, lines: [], texts: []};
+        chars = 0;
+        while (inflight.length > Math.max(1, pool.size * 2)) await apply(await inflight.shift()!);
+      }
+    } catch (error) {
+      // The file stopped decoding part-way (truncated gzip): keep what came before, quarantine the rest as one record.
+      const record = unreadable(path, error);
+      counts.read++;
+      counts.rejected++;
+      rejects.push({location: record.location, seq: record.seq, reason: `${record.error!.code}: ${record.error!.detail}`, raw: ""});
+    }
+    if (batch.lines.length) send(batch);
+    while (inflight.length) await apply(await inflight.shift()!);
+  } finally {
+    await Promise.allSettled(inflight);
+    await pool.close();
+  }
 }

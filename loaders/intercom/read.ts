@@ -15,6 +15,8 @@ import {RecordError, type Mapped, type TicketSource} from "./types.ts";
 
 export interface InputRecord {
   location: string;
+  /** Orders records within a file (ties between duplicates keep the lowest): JSON lines use line * 65536 + item. */
+  seq: number;
   /** The record as read, for the quarantine (computed only when it is rejected). */
   raw: () => string;
   mapped?: Mapped;
@@ -28,12 +30,15 @@ const HEAD_CHARS = 64 * 1024;
 /** The quarantine keeps 64 KiB of a record; a broken whole-file document is cut before redaction. */
 const MAX_RAW_CHARS = 128 * 1024;
 
-type Format = "jsonl" | "document" | "csv" | "binary" | "empty";
+export type Format = "jsonl" | "document" | "csv" | "binary" | "empty";
 
-export async function* readRecords(path: string): AsyncGenerator<InputRecord> {
+/** seq of item `index` (0-based) on JSON line `line`. */
+export const lineSeq = (line: number, index: number) => line * 65536 + Math.min(index, 65535);
+
+export async function* readRecords(path: string, known?: Format): AsyncGenerator<InputRecord> {
   let format: Format;
   try {
-    format = await detect(path);
+    format = known ?? (await detectFormat(path));
   } catch (error) {
     yield unreadable(path, error);
     return;
@@ -41,20 +46,21 @@ export async function* readRecords(path: string): AsyncGenerator<InputRecord> {
   try {
     if (format === "empty") return;
     if (format === "binary") {
-      yield {location: path, raw: () => "", error: new RecordError("unreadable_file", "binary content, not JSON or CSV text")};
+      yield {location: path, seq: 0, raw: () => "", error: new RecordError("unreadable_file", "binary content, not JSON or CSV text")};
     } else if (format === "csv") yield* csvRecords(path);
     else if (format === "document") yield* documentRecords(path);
-    else yield* jsonLineRecords(path);
+    else yield* jsonLines(path);
   } catch (error) {
     // The file stopped decoding part-way (truncated gzip, I/O error): what came before stays loaded.
     yield unreadable(path, error);
   }
 }
 
-function unreadable(path: string, error: unknown): InputRecord {
-  const location = error instanceof InputError && error.line !== undefined ? `${path}:${error.line}` : path;
+export function unreadable(path: string, error: unknown): InputRecord {
+  const line = error instanceof InputError ? error.line : undefined;
+  const location = line !== undefined ? `${path}:${line}` : path;
   const message = error instanceof Error ? error.message.replace(`${location}: `, "").replace(`${path}: `, "") : String(error);
-  return {location, raw: () => "", error: new RecordError("unreadable_file", message)};
+  return {location, seq: lineSeq(line ?? 0, 65535), raw: () => "", error: new RecordError("unreadable_file", message)};
 }
 
 async function head(path: string): Promise<string> {
@@ -73,7 +79,7 @@ async function head(path: string): Promise<string> {
   return text;
 }
 
-async function detect(path: string): Promise<Format> {
+export async function detectFormat(path: string): Promise<Format> {
   const text = await head(path);
   const trimmed = text.trimStart();
   if (trimmed === "") return "empty";
@@ -117,45 +123,46 @@ function isPage(value: unknown): value is {conversations: unknown[]} {
   );
 }
 
-function toRecord(location: string, value: unknown, raw: () => string): InputRecord {
+function toRecord(location: string, seq: number, value: unknown, raw: () => string): InputRecord {
   try {
-    return {location, raw, mapped: mapRecord(value, SOURCE)};
+    return {location, seq, raw, mapped: mapRecord(value, SOURCE)};
   } catch (error) {
-    if (error instanceof RecordError) return {location, raw, error};
+    if (error instanceof RecordError) return {location, seq, raw, error};
     throw error;
   }
 }
 
 /** The records inside one parsed JSON value: a page's conversations, an array's items, or the value itself. */
-function* expand(value: unknown, prefix: string, raw?: () => string): Generator<InputRecord> {
+function expand(value: unknown, prefix: string, seq: (index: number) => number, raw?: () => string): InputRecord[] {
   const items = isPage(value) ? value.conversations : Array.isArray(value) ? value : undefined;
-  if (items === undefined) {
-    yield toRecord(prefix, value, raw ?? (() => JSON.stringify(value)));
-    return;
-  }
+  if (items === undefined) return [toRecord(prefix, seq(0), value, raw ?? (() => JSON.stringify(value)))];
   const sep = prefix.endsWith(":") ? "" : " ";
+  const out: InputRecord[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const location = `${prefix}${sep}item ${i + 1}`;
-    if (isPage(item) || Array.isArray(item)) yield* expand(item, location);
-    else yield toRecord(location, item, () => JSON.stringify(item));
+    if (isPage(item) || Array.isArray(item)) out.push(...expand(item, location, (j) => seq(out.length + j)));
+    else out.push(toRecord(location, seq(out.length), item, () => JSON.stringify(item)));
   }
+  return out;
 }
 
-async function* jsonLineRecords(path: string): AsyncGenerator<InputRecord> {
-  for await (const {line, text} of readLines(path)) {
-    const trimmed = text.trim();
-    if (trimmed === "") continue;
-    const location = `${path}:${line}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch (error) {
-      yield {location, raw: () => text, error: new RecordError("invalid_json", (error as Error).message)};
-      continue;
-    }
-    yield* expand(value, location, () => text);
+/** The records of one JSON line (none for a blank line). */
+export function jsonLineRecords(path: string, line: number, text: string): InputRecord[] {
+  const trimmed = text.trim();
+  if (trimmed === "") return [];
+  const location = `${path}:${line}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (error) {
+    return [{location, seq: lineSeq(line, 0), raw: () => text, error: new RecordError("invalid_json", (error as Error).message)}];
   }
+  return expand(value, location, (index) => lineSeq(line, index), () => text);
+}
+
+async function* jsonLines(path: string): AsyncGenerator<InputRecord> {
+  for await (const {line, text} of readLines(path)) yield* jsonLineRecords(path, line, text);
 }
 
 async function* documentRecords(path: string): AsyncGenerator<InputRecord> {
@@ -164,11 +171,11 @@ async function* documentRecords(path: string): AsyncGenerator<InputRecord> {
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (error) {
-    yield {location: path, raw: () => text.slice(0, MAX_RAW_CHARS), error: new RecordError("invalid_json", (error as Error).message)};
+    yield {location: path, seq: 0, raw: () => text.slice(0, MAX_RAW_CHARS), error: new RecordError("invalid_json", (error as Error).message)};
     return;
   }
-  if (isPage(value) || Array.isArray(value)) yield* expand(value, `${path}:`);
-  else yield toRecord(`${path}:item 1`, value, () => text);
+  if (isPage(value) || Array.isArray(value)) yield* expand(value, `${path}:`, (index) => index);
+  else yield toRecord(`${path}:item 1`, 0, value, () => text);
 }
 
 async function* csvRecords(path: string): AsyncGenerator<InputRecord> {
@@ -179,6 +186,7 @@ async function* csvRecords(path: string): AsyncGenerator<InputRecord> {
       if (!layout) {
         yield {
           location: `${path}:${record.line}`,
+          seq: record.line,
           raw: () => csvLine(record.fields),
           error: new RecordError("invalid_csv", "the header row names no Conversation ID column")
         };
@@ -189,9 +197,9 @@ async function* csvRecords(path: string): AsyncGenerator<InputRecord> {
     const location = `${path}:${record.line}`;
     const raw = () => csvLine(record.fields);
     try {
-      yield {location, raw, mapped: mapCsvRow(layout, record)};
+      yield {location, seq: record.line, raw, mapped: mapCsvRow(layout, record)};
     } catch (error) {
-      if (error instanceof RecordError) yield {location, raw, error};
+      if (error instanceof RecordError) yield {location, seq: record.line, raw, error};
       else throw error;
     }
   }

@@ -1,6 +1,9 @@
 /**
- * Bulk writes: mapped rows go through DuckDB appenders into temp staging tables, then one
- * set-based merge per batch (a file or an API page) inside the caller's transaction:
+ * Bulk writes. Mapped rows are written as CSV to temporary files (cheap string building on the
+ * JavaScript side), which DuckDB reads into temp staging tables with its parallel CSV reader; then
+ * one set-based merge per chunk runs inside the caller's transaction. `merge()` snapshots the
+ * staged files synchronously and returns a promise, so the caller can parse the next chunk while
+ * DuckDB merges this one on its own threads.
  * - tickets: one row per ticket_id, the newest updated_at wins; at equal updated_at the richer
  *   source wins (intercom-api > intercom-file > intercom-csv), then the first record read. A stored
  *   row is replaced only by a strictly better version, so re-running on the same input changes nothing;
@@ -8,9 +11,13 @@
  *   (ticket_id, part_id), and rows are only rewritten when their content differs. Parts are never
  *   deleted (the API returns at most the 500 most recent parts of a conversation).
  */
-import {DuckDBTimestampTZValue, LIST, listValue, VARCHAR, type DuckDBAppender} from "@duckdb/node-api";
+import {closeSync, mkdtempSync, openSync, rmSync, writeSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
 import type {Warehouse} from "../warehouse/connection.ts";
 import type {PartRow, TicketRow} from "./types.ts";
+
+type Column<K> = readonly [K, "VARCHAR" | "TIMESTAMPTZ" | "INTEGER" | "VARCHAR[]" | "JSON"];
 
 const TICKET_COLUMNS = [
   ["ticket_id", "VARCHAR"],
@@ -44,7 +51,7 @@ const TICKET_COLUMNS = [
   ["time_to_first_close", "INTEGER"],
   ["median_time_to_reply", "INTEGER"],
   ["parts_count", "INTEGER"]
-] as const satisfies readonly (readonly [keyof TicketRow, string])[];
+] as const satisfies readonly Column<keyof TicketRow>[];
 
 const PART_COLUMNS = [
   ["ticket_id", "VARCHAR"],
@@ -56,9 +63,7 @@ const PART_COLUMNS = [
   ["author_name", "VARCHAR"],
   ["body", "VARCHAR"],
   ["assigned_to", "VARCHAR"]
-] as const satisfies readonly (readonly [keyof PartRow, string])[];
-
-const TAGS_TYPE = LIST(VARCHAR);
+] as const satisfies readonly Column<keyof PartRow>[];
 
 /** At equal updated_at the richer source wins: the API (parts, statistics) over files over the CSV export. */
 const rank = (column: string) =>
@@ -70,12 +75,105 @@ const partNames = names(PART_COLUMNS);
 /** Columns compared to decide whether an existing part changed. */
 const partData = partNames.filter((name) => name !== "ticket_id" && name !== "part_id");
 
-export class TicketStore {
-  private tickets?: DuckDBAppender;
-  private parts?: DuckDBAppender;
-  private staged = 0;
+/** How a column travels in the staging CSV, and how it is read back. */
+function csvType(type: string): string {
+  if (type === "TIMESTAMPTZ") return "BIGINT"; // epoch milliseconds
+  if (type === "INTEGER") return "INTEGER";
+  return "VARCHAR"; // text, tags and custom attributes as JSON text
+}
 
-  private constructor(private readonly warehouse: Warehouse) {}
+function fromCsv(name: string, type: string): string {
+  if (type === "TIMESTAMPTZ") return `TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_milliseconds(${name}) AS ${name}`;
+  if (type === "VARCHAR[]") return `from_json(${name}, '["VARCHAR"]') AS ${name}`;
+  return name;
+}
+
+const readCsv = (path: string, columns: readonly (readonly [string, string])[]) =>
+  `read_csv('${path.replace(/'/g, "''")}', header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
+     nullstr = '', allow_quoted_nulls = false,
+     columns = {${columns.map(([name, type]) => `'${name}': '${csvType(type)}'`).join(", ")}})`;
+
+// CSV fields: NULL is an empty unquoted field, strings are always quoted (so "" is an empty string).
+const str = (value: string | null): string =>
+  value === null ? "" : value.indexOf('"') === -1 ? `"${value}"` : `"${value.replaceAll('"', '""')}"`;
+const num = (value: number | null): string => (value === null ? "" : String(value));
+const json = (value: unknown): string => (value === null || value === undefined ? "" : str(JSON.stringify(value)));
+
+/** One staging CSV line per table, written out field by field (monomorphic and allocation-light: this runs ~10^6 times). */
+export function ticketLine(seq: number, t: TicketRow): string {
+  return (
+    `${seq},${str(t.ticket_id)},${str(t.source)},${t.created_at},${t.updated_at},${str(t.state)},${str(t.priority)},` +
+    `${str(t.tier)},${str(t.team)},${str(t.assignee)},${str(t.user_email)},${str(t.user_wallet)},${str(t.contact_id)},` +
+    `${str(t.title)},${str(t.first_message)},${num(t.first_admin_reply_at)},${num(t.first_closed_at)},${num(t.last_closed_at)},` +
+    `${num(t.reopens)},${num(t.csat_rating)},${str(t.csat_remark)},${str(t.sla_name)},${str(t.sla_status)},${json(t.tags)},` +
+    `${json(t.custom_attributes)},${str(t.channel)},${str(t.delivered_as)},${num(t.waiting_since)},${num(t.time_to_admin_reply)},` +
+    `${num(t.time_to_first_close)},${num(t.median_time_to_reply)},${num(t.parts_count)}\n`
+  );
+}
+
+export function partLine(seq: number, standalone: boolean, p: PartRow): string {
+  return (
+    `${seq},${standalone},${str(p.ticket_id)},${str(p.part_id)},${str(p.part_type)},${p.created_at},${str(p.author_type)},` +
+    `${str(p.author_id)},${str(p.author_name)},${str(p.body)},${str(p.assigned_to)}\n`
+  );
+}
+
+const FLUSH_CHARS = 1 << 22;
+
+/** An append-only CSV file with an in-memory buffer. */
+class CsvFile {
+  private fd: number;
+  private buffer: string[] = [];
+  private chars = 0;
+  empty = true;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w");
+  }
+
+  write(text: string): void {
+    if (text === "") return;
+    this.buffer.push(text);
+    this.chars += text.length;
+    this.empty = false;
+    if (this.chars >= FLUSH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.buffer.length) writeSync(this.fd, this.buffer.length === 1 ? this.buffer[0] : this.buffer.join(""));
+    this.buffer = [];
+    this.chars = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+/** Rows of many records already serialised (by a parse worker): see stageRecords in batch.ts. */
+export interface StagedRows {
+  tickets: string;
+  parts: string;
+  /** Parts without their conversation in the batch. */
+  standalone: boolean;
+  /** Records the rows come from. */
+  records: number;
+}
+
+export class TicketStore {
+  private readonly dir: string;
+  private generation = 0;
+  private tickets: CsvFile;
+  private parts: CsvFile;
+  private staged = 0;
+  /** Whether the staged batch has parts without their conversation (Airbyte's conversation_parts stream). */
+  private standalone = false;
+
+  private constructor(private readonly warehouse: Warehouse) {
+    this.dir = mkdtempSync(join(tmpdir(), "workbench-intercom-"));
+    [this.tickets, this.parts] = this.openFiles();
+  }
 
   static async create(warehouse: Warehouse): Promise<TicketStore> {
     const stageType = (type: string) => (type === "JSON" ? "VARCHAR" : type);
@@ -87,52 +185,72 @@ export class TicketStore {
     return new TicketStore(warehouse);
   }
 
-  /** Empties the staging tables and opens appenders for a new batch. */
-  async begin(): Promise<void> {
-    await this.warehouse.run("DELETE FROM intercom_stage_tickets; DELETE FROM intercom_stage_parts;");
-    this.tickets = await this.warehouse.connection.createAppender("intercom_stage_tickets", "main", "temp");
-    this.parts = await this.warehouse.connection.createAppender("intercom_stage_parts", "main", "temp");
-    this.staged = 0;
+  private openFiles(): [CsvFile, CsvFile] {
+    this.generation++;
+    return [
+      new CsvFile(join(this.dir, `tickets-${this.generation}.csv`)),
+      new CsvFile(join(this.dir, `parts-${this.generation}.csv`))
+    ];
   }
 
-  get size(): number {
+  /** Records staged since the last merge. */
+  get pending(): number {
     return this.staged;
   }
 
-  /** Stages one record's rows; `seq` orders records within the batch (ties on updated_at keep the lowest). */
+  /** Stages one record's rows; `seq` orders records (ties on updated_at and source keep the lowest). */
   add(seq: number, ticket: TicketRow | undefined, parts: PartRow[]): void {
-    const tickets = this.tickets!;
-    const appendParts = this.parts!;
-    if (ticket) {
-      tickets.appendBigInt(BigInt(seq));
-      for (const [name, type] of TICKET_COLUMNS) appendValue(tickets, type, ticket[name]);
-      tickets.endRow();
-    }
-    for (const part of parts) {
-      appendParts.appendBigInt(BigInt(seq));
-      appendParts.appendBoolean(ticket === undefined);
-      for (const [name, type] of PART_COLUMNS) appendValue(appendParts, type, part[name]);
-      appendParts.endRow();
-    }
+    if (ticket) this.tickets.write(ticketLine(seq, ticket));
+    else this.standalone = true;
+    for (const part of parts) this.parts.write(partLine(seq, ticket === undefined, part));
     this.staged++;
   }
 
-  /** Flushes the appenders; call before the batch's transaction. */
-  close(): void {
-    for (const appender of [this.tickets, this.parts]) {
-      appender?.flushSync();
-      appender?.closeSync();
-    }
-    this.tickets = this.parts = undefined;
+  /** Stages rows serialised elsewhere (ticketLine / partLine output). */
+  addRows(rows: StagedRows): void {
+    this.tickets.write(rows.tickets);
+    this.parts.write(rows.parts);
+    this.standalone ||= rows.standalone;
+    this.staged += rows.records;
   }
 
   /**
-   * Merges the staged batch into tickets and ticket_parts; returns how many tickets were new.
-   * Run inside the batch's transaction. Updated tickets get category NULL (recategorize fills it).
+   * Merges everything staged so far into tickets and ticket_parts; resolves to how many tickets
+   * were new. Run inside the batch's transaction, one merge at a time; staging may continue while
+   * it runs. Updated tickets get category NULL (recategorize fills it).
    */
-  async merge(runId: number): Promise<number> {
-    this.close();
+  merge(runId: number): Promise<number> {
+    const [tickets, parts] = [this.tickets, this.parts];
+    tickets.close();
+    parts.close();
+    [this.tickets, this.parts] = this.openFiles();
+    const standalone = this.standalone;
+    this.staged = 0;
+    this.standalone = false;
+    if (tickets.empty && parts.empty) {
+      rmSync(tickets.path, {force: true});
+      rmSync(parts.path, {force: true});
+      return Promise.resolve(0);
+    }
+    return this.mergeFiles(tickets, parts, standalone, runId).finally(() => {
+      rmSync(tickets.path, {force: true});
+      rmSync(parts.path, {force: true});
+    });
+  }
+
+  private async mergeFiles(tickets: CsvFile, parts: CsvFile, standalone: boolean, runId: number): Promise<number> {
     const w = this.warehouse;
+    await w.run("DELETE FROM intercom_stage_tickets; DELETE FROM intercom_stage_parts;");
+    if (!tickets.empty) {
+      await w.run(`INSERT INTO intercom_stage_tickets
+        SELECT seq, ${TICKET_COLUMNS.map(([name, type]) => fromCsv(name, type)).join(", ")}
+        FROM ${readCsv(tickets.path, [["seq", "BIGINT"], ...TICKET_COLUMNS])}`);
+    }
+    if (!parts.empty) {
+      await w.run(`INSERT INTO intercom_stage_parts
+        SELECT seq, standalone, ${PART_COLUMNS.map(([name, type]) => fromCsv(name, type)).join(", ")}
+        FROM ${readCsv(parts.path, [["seq", "BIGINT"], ["standalone", "BOOLEAN"], ...PART_COLUMNS])}`);
+    }
     await w.run(`CREATE OR REPLACE TEMP TABLE intercom_stage_win AS
       SELECT * FROM intercom_stage_tickets
       QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY updated_at DESC, ${rank("source")} DESC, seq) = 1`);
@@ -140,34 +258,43 @@ export class TicketStore {
       `SELECT count(*) AS n FROM intercom_stage_win s WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.ticket_id = s.ticket_id)`
     );
     // Parts first, while tickets still holds the old updated_at to compare against.
-    await w.run(`INSERT INTO ticket_parts (${partNames.join(", ")})
-      SELECT ${partNames.map((name) => `p.${name}`).join(", ")}
-      FROM intercom_stage_parts p
-      LEFT JOIN intercom_stage_win s ON s.ticket_id = p.ticket_id
-      LEFT JOIN tickets t ON t.ticket_id = p.ticket_id
-      WHERE p.standalone OR (p.seq = s.seq AND (t.ticket_id IS NULL OR t.updated_at < s.updated_at
-        OR (t.updated_at = s.updated_at AND ${rank("t.source")} <= ${rank("s.source")})))
-      QUALIFY row_number() OVER (PARTITION BY p.ticket_id, p.part_id ORDER BY p.standalone, p.seq DESC) = 1
-      ON CONFLICT (ticket_id, part_id) DO UPDATE SET ${partData.map((name) => `${name} = excluded.${name}`).join(", ")}
-      WHERE row(${partData.map((name) => `ticket_parts.${name}`).join(", ")})
-        IS DISTINCT FROM row(${partData.map((name) => `excluded.${name}`).join(", ")})`);
-    const updatable = ticketNames.filter((name) => name !== "ticket_id");
-    await w.run(
-      `INSERT INTO tickets (${ticketNames.join(", ")}, category, run_id)
-      SELECT ${ticketNames.map((name) => (name === "custom_attributes" ? "custom_attributes::JSON" : name)).join(", ")}, NULL, $1
-      FROM intercom_stage_win
-      ON CONFLICT (ticket_id) DO UPDATE SET ${updatable.map((name) => `${name} = excluded.${name}`).join(", ")},
-        category = NULL, run_id = excluded.run_id
-      WHERE excluded.updated_at > tickets.updated_at
-        OR (excluded.updated_at = tickets.updated_at AND ${rank("excluded.source")} > ${rank("tickets.source")})`,
-      [runId]
-    );
+    if (!parts.empty) {
+      await w.run(`INSERT INTO ticket_parts (${partNames.join(", ")})
+        SELECT ${partNames.map((name) => `p.${name}`).join(", ")}
+        FROM intercom_stage_parts p
+        LEFT JOIN intercom_stage_win s ON s.ticket_id = p.ticket_id
+        LEFT JOIN tickets t ON t.ticket_id = p.ticket_id
+        WHERE p.standalone OR (p.seq = s.seq AND (t.ticket_id IS NULL OR t.updated_at < s.updated_at
+          OR (t.updated_at = s.updated_at AND ${rank("t.source")} <= ${rank("s.source")})))
+        ${
+          // A record's own parts are unique by part_id; loose parts may repeat or overlap a conversation's.
+          standalone ? "QUALIFY row_number() OVER (PARTITION BY p.ticket_id, p.part_id ORDER BY p.standalone, p.seq DESC) = 1" : ""
+        }
+        ON CONFLICT (ticket_id, part_id) DO UPDATE SET ${partData.map((name) => `${name} = excluded.${name}`).join(", ")}
+        WHERE row(${partData.map((name) => `ticket_parts.${name}`).join(", ")})
+          IS DISTINCT FROM row(${partData.map((name) => `excluded.${name}`).join(", ")})`);
+    }
+    if (!tickets.empty) {
+      const updatable = ticketNames.filter((name) => name !== "ticket_id");
+      await w.run(
+        `INSERT INTO tickets (${ticketNames.join(", ")}, category, run_id)
+        SELECT ${ticketNames.map((name) => (name === "custom_attributes" ? "custom_attributes::JSON" : name)).join(", ")}, NULL, $1
+        FROM intercom_stage_win
+        ON CONFLICT (ticket_id) DO UPDATE SET ${updatable.map((name) => `${name} = excluded.${name}`).join(", ")},
+          category = NULL, run_id = excluded.run_id
+        WHERE excluded.updated_at > tickets.updated_at
+          OR (excluded.updated_at = tickets.updated_at AND ${rank("excluded.source")} > ${rank("tickets.source")})`,
+        [runId]
+      );
+    }
     return Number(fresh?.n ?? 0);
   }
 
-  /** Drops the staging tables (they would otherwise show up next to the warehouse's own tables until the connection closes). */
+  /** Drops the staging tables and files (temp tables would otherwise show next to the warehouse's own until the connection closes). */
   async dispose(): Promise<void> {
-    this.close();
+    this.tickets.close();
+    this.parts.close();
+    rmSync(this.dir, {recursive: true, force: true});
     await this.warehouse.run(
       "DROP TABLE IF EXISTS intercom_stage_tickets; DROP TABLE IF EXISTS intercom_stage_parts; DROP TABLE IF EXISTS intercom_stage_win;"
     );
@@ -178,33 +305,11 @@ export class TicketStore {
     const out = new Map<string, {updatedAt: number; source: string}>();
     if (ids.length === 0) return out;
     const rows = await this.warehouse.all<{ticket_id: string; ms: bigint | number; source: string}>(
-      `SELECT ticket_id, epoch_ms(updated_at) AS ms, source FROM tickets WHERE list_contains($1::VARCHAR[], ticket_id)`,
-      [listValue(ids)]
+      `SELECT ticket_id, epoch_ms(updated_at) AS ms, source FROM tickets
+       WHERE ticket_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`,
+      [JSON.stringify(ids)]
     );
     for (const row of rows) out.set(row.ticket_id, {updatedAt: Number(row.ms), source: row.source});
     return out;
-  }
-}
-
-function appendValue(appender: DuckDBAppender, type: string, value: unknown): void {
-  if (value === null || value === undefined) {
-    appender.appendNull();
-    return;
-  }
-  switch (type) {
-    case "TIMESTAMPTZ":
-      appender.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(value as number) * 1000n));
-      return;
-    case "INTEGER":
-      appender.appendInteger(value as number);
-      return;
-    case "VARCHAR[]":
-      appender.appendList(value as string[], TAGS_TYPE);
-      return;
-    case "JSON":
-      appender.appendVarchar(JSON.stringify(value));
-      return;
-    default:
-      appender.appendVarchar(value as string);
   }
 }
