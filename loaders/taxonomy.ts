@@ -112,7 +112,8 @@ export const CATEGORIES: readonly Category[] = [
     errors: [],
     keywords: [
       "websocket", "websockets", "web socket", "ws/market", "ws/user", "wss", "price_change", "last_trade_price",
-      "tick_size_change", "close code", "1006", "1008", "stopped receiving"
+      "tick_size_change", "close code", "code 1006", "1006 close", "close 1006", "code 1008", "1008 close", "close 1008",
+      "stopped receiving"
     ],
     hints: ["socket", "subscribe", "subscription", "feed", "ping", "pong", "stream"],
     statuses: []
@@ -204,8 +205,11 @@ export const CATEGORIES: readonly Category[] = [
     description: "Missing or wrong positions, redeeming winning shares, merges and splits.",
     tags: ["positions_redemption", "positions", "position", "redemption", "redemptions", "redeem"],
     errors: [],
-    keywords: ["redeem", "redeemed", "redeeming", "redemption", "redeemable", "claim winnings", "merge", "split", "payout"],
-    hints: ["position", "positions", "shares", "winnings"],
+    keywords: [
+      "redeem", "redeemed", "redeeming", "redemption", "redeemable", "winnings", "claim", "payout", "paid out",
+      "position missing", "missing position", "positions missing", "missing shares", "shares missing", "merge", "split"
+    ],
+    hints: ["position", "positions", "shares"],
     statuses: []
   },
   {
@@ -231,6 +235,17 @@ export const CATEGORIES: readonly Category[] = [
 ];
 
 const BY_ID = new Map(CATEGORIES.map((category) => [category.id, category]));
+
+/**
+ * API answers that are trading outcomes, not problems: a user complaining about them says so in
+ * the text (step 2), but as background traffic they would drown the errors that do explain a ticket.
+ */
+export const BENIGN_API_OUTCOMES = [
+  "order match delayed",
+  "fok orders are fully filled or killed",
+  "fak orders are partially filled or killed",
+  "no orders found to match with fak order"
+];
 
 export function category(id: CategoryId): Category {
   return BY_ID.get(id)!;
@@ -357,7 +372,8 @@ export async function recategorize(warehouse: Warehouse, scope: RecategorizeScop
   );
   const tag = sqlTagCase(SQL_NORMALISE_TAG("tag"));
   const where = scope.runId === undefined ? "true" : `category IS NULL OR run_id = ${Number(scope.runId)}`;
-  const isError = "(r.status >= 400 OR coalesce(r.error_message, '') <> '')";
+  const benign = BENIGN_API_OUTCOMES.map((text) => `contains(lower(coalesce(r.error_message, '')), ${quote(text)})`).join(" OR ");
+  const isError = `(r.status >= 400 OR coalesce(r.error_message, '') <> '') AND NOT (${benign})`;
   const linked = (column: string) =>
     `SELECT w.ticket_id, r.request_id, r.ts, r.status, r.error_message FROM wallets w
        JOIN api_requests r ON r.${column} = w.wallet AND r.ts >= w.created_at - INTERVAL 24 HOUR AND r.ts < w.created_at
