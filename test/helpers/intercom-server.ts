@@ -8,7 +8,9 @@
  * - 401 error.list without `Authorization: Bearer <token>`;
  * - X-RateLimit-Limit/-Remaining/-Reset on every answer; injected 429 `rate_limit_exceeded`, 5xx,
  *   dropped connections, and requests held open (to kill a client mid-run).
+ * Also a generator of synthetic conversations for load tests (writeSyntheticConversations).
  */
+import {createWriteStream} from "node:fs";
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
 
@@ -267,4 +269,57 @@ function matches(conversation: Conversation, filter: Filter): boolean {
     default:
       return false;
   }
+}
+
+const TEXTS = [
+  "not enough balance / allowance when I POST /order",
+  "my websocket went silent",
+  "invalid signature on every order",
+  "deposit has not arrived",
+  "how do I redeem",
+  "HTTP 425 after restart"
+];
+
+/** Conversation `i` in the GET /conversations/{id} shape, with `parts` conversation parts. */
+export function syntheticConversation(i: number, parts = 8): Record<string, unknown> & {id: string; updated_at: number} {
+  const created = Date.UTC(2026, 5, 1) / 1000 + i * 37;
+  const user = {type: "user", id: `c${i}`, name: `User ${i}`, email: `user${i}@example.com`};
+  const admin = {type: "admin", id: String(991267700 + (i % 40)), name: `Agent ${i % 40}`, email: `agent${i % 40}@exchange.example`};
+  const list = Array.from({length: parts}, (_, k) => {
+    const at = created + 60 * (k + 1);
+    const type = k === parts - 1 ? "close" : k % 3 === 1 ? "note" : "comment";
+    return {
+      type: "conversation_part", id: `${i}${String(k).padStart(3, "0")}`, part_type: type,
+      body: type === "close" ? null : `<p>Reply ${k} about <b>order</b> ${i}. Thanks &amp; regards.</p>`,
+      created_at: at, updated_at: at, notified_at: at, assigned_to: null, author: k % 2 ? user : admin, attachments: [],
+      external_id: null, redacted: false
+    };
+  });
+  const updated = created + 60 * parts;
+  return {
+    type: "conversation", id: String(100000 + i), created_at: created, updated_at: updated, waiting_since: null, snoozed_until: null,
+    source: {type: "conversation", id: `m${i}`, delivered_as: "customer_initiated", subject: "", body: `<p>${TEXTS[i % TEXTS.length]} (ref ${i})</p>`,
+      author: user, attachments: [], url: null, redacted: false},
+    contacts: {type: "contact.list", contacts: [{type: "contact", id: `c${i}`, external_id: null}]}, first_contact_reply: null,
+    admin_assignee_id: 991267700 + (i % 40), team_assignee_id: 5017691, open: false, state: "closed", read: true,
+    tags: {type: "tag.list", tags: i % 4 ? [] : [{type: "tag", id: "1", name: "rate-limit"}]}, priority: "not_priority",
+    sla_applied: {type: "conversation_sla_summary", sla_name: "Standard", sla_status: i % 5 ? "hit" : "missed"},
+    statistics: {type: "conversation_statistics", time_to_admin_reply: 60, first_admin_reply_at: created + 60, first_close_at: updated,
+      last_close_at: updated, count_reopens: 0, count_conversation_parts: parts},
+    conversation_rating: i % 3 ? null : {rating: 1 + (i % 5), remark: "ok", created_at: updated},
+    teammates: null, title: null, custom_attributes: {Tier: ["VIP", "advanced", "standard"][i % 3], Wallet: `0x${i.toString(16).padStart(40, "0")}`},
+    conversation_parts: {type: "conversation_part.list", conversation_parts: list, total_count: list.length}
+  };
+}
+
+/**
+ * JSON lines of `count` synthetic conversations, for load tests:
+ *   npx tsx -e 'import("./test/helpers/intercom-server.ts").then((m) => m.writeSyntheticConversations("/tmp/intercom-100k.jsonl", 100000))'
+ */
+export async function writeSyntheticConversations(path: string, count: number, parts = 8): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 0; i < count; i++) {
+    if (!out.write(`${JSON.stringify(syntheticConversation(i, parts))}\n`)) await new Promise<void>((done) => out.once("drain", () => done()));
+  }
+  await new Promise<void>((done, fail) => out.end((error?: Error | null) => (error ? fail(error) : done())));
 }
