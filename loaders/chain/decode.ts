@@ -6,101 +6,15 @@
 import {DecodeError, EVENT_BY_TOPIC0, EVENTS, IGNORED_TOPIC0, decodeEvent, type DecodedArgs, type EventName} from "./abi.ts";
 import type {WatchedContract} from "./network.ts";
 import type {RawLog} from "./rpc.ts";
+import {LINES, type TableKey} from "./store.ts";
 
 interface Where {
   block: number;
   logIndex: number;
-  tx: string;
-  /** Unix seconds, or null until the block header is read. */
-  time: number | null;
 }
 
-export interface TransferRow extends Where {
-  token: string;
-  symbol: string;
-  from: string;
-  to: string;
-  amount: bigint;
-}
-
-export interface PositionTransferRow extends Where {
-  batchIndex: number;
-  contract: string;
-  event: "TransferSingle" | "TransferBatch";
-  operator: string;
-  from: string;
-  to: string;
-  tokenId: string;
-  amount: bigint;
-}
-
-export interface FillRow extends Where {
-  exchange: string;
-  exchangeName: string;
-  version: 1 | 2;
-  orderHash: string;
-  maker: string;
-  taker: string;
-  isTakerOrder: boolean;
-  side: "BUY" | "SELL";
-  tokenId: string;
-  makerAmount: bigint;
-  takerAmount: bigint;
-  fee: bigint;
-  collateralAmount: bigint;
-  shareAmount: bigint;
-  price: number | null;
-  builder: string | null;
-  metadata: string | null;
-}
-
-export interface MatchRow extends Where {
-  exchange: string;
-  version: 1 | 2;
-  takerOrderHash: string;
-  takerOrderMaker: string;
-  side: "BUY" | "SELL";
-  tokenId: string;
-  makerAmount: bigint;
-  takerAmount: bigint;
-}
-
-export interface SplitRow extends Where {
-  kind: "split" | "merge";
-  stakeholder: string;
-  collateralToken: string;
-  parentCollectionId: string;
-  conditionId: string;
-  partition: bigint[];
-  amount: bigint;
-}
-
-export interface RedemptionRow extends Where {
-  redeemer: string;
-  collateralToken: string;
-  parentCollectionId: string;
-  conditionId: string;
-  indexSets: bigint[];
-  payout: bigint;
-}
-
-export interface ResolutionRow extends Where {
-  conditionId: string;
-  oracle: string;
-  questionId: string;
-  outcomeSlotCount: number;
-  payoutNumerators: bigint[];
-}
-
-export interface Rows {
-  transfers: TransferRow[];
-  positionTransfers: PositionTransferRow[];
-  fills: FillRow[];
-  matches: MatchRow[];
-  splits: SplitRow[];
-  redemptions: RedemptionRow[];
-  resolutions: ResolutionRow[];
-}
+/** CSV lines per table (the layout of each is in store.ts, next to its columns). */
+export type Rows = Record<TableKey, string[]>;
 
 export interface Reject {
   location: string;
@@ -113,9 +27,11 @@ export interface Decoded {
   rejects: Reject[];
   /** Logs decoded into rows. */
   loaded: number;
+  /** Rows (a TransferBatch gives one per id). */
+  size: number;
   /** Known events without a table. */
   ignored: number;
-  /** Blocks the logs came from, with the hash (and time, when the RPC sends blockTimestamp). */
+  /** Blocks the logs came from, with their hash and time. */
   blocks: Map<number, {hash: string; time: number | null}>;
 }
 
@@ -151,30 +67,28 @@ function side(value: number): "BUY" | "SELL" {
   throw new DecodeError(`side ${value} is neither 0 (BUY) nor 1 (SELL)`);
 }
 
-function price(collateral: bigint, shares: bigint): number | null {
-  return shares === 0n ? null : Number(collateral) / Number(shares);
-}
-
-/** Decodes the logs of one contract. `logs` may hold duplicates (one log matched two queries). */
-export function decodeLogs(contract: WatchedContract, logs: RawLog[]): Decoded {
+/**
+ * Decodes the logs of one contract straight into CSV lines. `logs` may hold duplicates (one log
+ * matched two queries). `times` gives block times the logs lack (RPCs without blockTimestamp).
+ */
+export function decodeLogs(contract: WatchedContract, logs: RawLog[], times?: Map<number, number>): Decoded {
   const rows = emptyRows();
   const rejects: Reject[] = [];
   const blocks = new Map<number, {hash: string; time: number | null}>();
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   let loaded = 0;
   let ignored = 0;
   for (const log of logs) {
-    const key = `${log.blockNumber}:${log.logIndex}`;
+    const where: Where = {block: Number(log.blockNumber), logIndex: Number(log.logIndex)};
+    const key = where.block * 1_048_576 + where.logIndex; // exact below 2^53: blocks < 8.5e9, log indexes < 2^20
     if (seen.has(key)) continue;
     seen.add(key);
     if (log.removed) continue; // only filters report removed logs; reorgs are handled by block hash
-    const where: Where = {
-      block: Number(log.blockNumber),
-      logIndex: Number(log.logIndex),
-      tx: log.transactionHash.toLowerCase(),
-      time: log.blockTimestamp ? Number(log.blockTimestamp) : null
-    };
-    if (!blocks.has(where.block)) blocks.set(where.block, {hash: log.blockHash.toLowerCase(), time: where.time});
+    let block = blocks.get(where.block);
+    if (!block) {
+      const time = log.blockTimestamp ? Number(log.blockTimestamp) : (times?.get(where.block) ?? null);
+      blocks.set(where.block, (block = {hash: log.blockHash.toLowerCase(), time}));
+    }
     const topic0 = (log.topics[0] ?? "").toLowerCase();
     const name = EVENT_BY_TOPIC0.get(topic0);
     if (!name || !ROLE_EVENTS[contract.role].has(name)) {
@@ -186,14 +100,17 @@ export function decodeLogs(contract: WatchedContract, logs: RawLog[]): Decoded {
       continue;
     }
     try {
-      addRows(rows, contract, name, decodeEvent(EVENTS[name], log.topics, log.data), where);
+      const prefix = `${where.block},${where.logIndex},${log.transactionHash.toLowerCase()},${block.time ?? ""}`;
+      addLines(rows, contract, name, decodeEvent(EVENTS[name], log.topics, log.data), prefix);
       loaded++;
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       rejects.push(reject(contract, log, where, `undecodable: ${name}: ${error.message}`));
     }
   }
-  return {rows, rejects, loaded, ignored, blocks};
+  let size = 0;
+  for (const list of Object.values(rows)) size += list.length;
+  return {rows, rejects, loaded, size, ignored, blocks};
 }
 
 function reject(contract: WatchedContract, log: RawLog, where: Where, reason: string): Reject {
@@ -204,36 +121,15 @@ function reject(contract: WatchedContract, log: RawLog, where: Where, reason: st
   };
 }
 
-function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: DecodedArgs, where: Where): void {
+function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: DecodedArgs, where: string): void {
   switch (name) {
     case "Transfer":
-      rows.transfers.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        token: contract.address,
-        symbol: contract.symbol ?? contract.name,
-        from: args.from as string,
-        to: args.to as string,
-        amount: amount(args, "value")
-      });
+      rows.transfers.push(LINES.transfers(where, contract.address, contract.symbol ?? contract.name, args.from as string, args.to as string, amount(args, "value")));
       return;
     case "TransferSingle":
-      rows.positionTransfers.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        batchIndex: 0,
-        contract: contract.address,
-        event: "TransferSingle",
-        operator: args.operator as string,
-        from: args.from as string,
-        to: args.to as string,
-        tokenId: (args.id as bigint).toString(),
-        amount: amount(args, "value")
-      });
+      rows.positionTransfers.push(
+        LINES.positionTransfers(where, 0, contract.address, "TransferSingle", args.operator as string, args.from as string, args.to as string, args.id as bigint, amount(args, "value"))
+      );
       return;
     case "TransferBatch": {
       const ids = args.ids as bigint[];
@@ -241,69 +137,31 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
       if (ids.length !== values.length) throw new DecodeError(`${ids.length} ids but ${values.length} values`);
       for (const value of values) if (value >= MAX_AMOUNT) throw new DecodeError(`value ${value} out of range`);
       ids.forEach((id, i) =>
-        rows.positionTransfers.push({
-          block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-          batchIndex: i,
-          contract: contract.address,
-          event: "TransferBatch",
-          operator: args.operator as string,
-          from: args.from as string,
-          to: args.to as string,
-          tokenId: id.toString(),
-          amount: values[i]
-        })
+        rows.positionTransfers.push(
+          LINES.positionTransfers(where, i, contract.address, "TransferBatch", args.operator as string, args.from as string, args.to as string, id, values[i])
+        )
       );
       return;
     }
     case "PositionSplit":
     case "PositionsMerge":
-      rows.splits.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        kind: name === "PositionSplit" ? "split" : "merge",
-        stakeholder: args.stakeholder as string,
-        collateralToken: args.collateralToken as string,
-        parentCollectionId: args.parentCollectionId as string,
-        conditionId: args.conditionId as string,
-        partition: args.partition as bigint[],
-        amount: amount(args, "amount")
-      });
+      rows.splits.push(
+        LINES.splits(where, name === "PositionSplit" ? "split" : "merge", args.stakeholder as string, args.collateralToken as string,
+          args.parentCollectionId as string, args.conditionId as string, args.partition as bigint[], amount(args, "amount"))
+      );
       return;
     case "PayoutRedemption":
-      rows.redemptions.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        redeemer: args.redeemer as string,
-        collateralToken: args.collateralToken as string,
-        parentCollectionId: args.parentCollectionId as string,
-        conditionId: args.conditionId as string,
-        indexSets: args.indexSets as bigint[],
-        payout: amount(args, "payout")
-      });
+      rows.redemptions.push(
+        LINES.redemptions(where, args.redeemer as string, args.collateralToken as string, args.parentCollectionId as string,
+          args.conditionId as string, args.indexSets as bigint[], amount(args, "payout"))
+      );
       return;
     case "ConditionResolution": {
       const numerators = args.payoutNumerators as bigint[];
       const slots = args.outcomeSlotCount as bigint;
       if (slots !== BigInt(numerators.length)) throw new DecodeError(`outcomeSlotCount ${slots} but ${numerators.length} payout numerators`);
       for (const numerator of numerators) if (numerator >= MAX_AMOUNT) throw new DecodeError("payout numerator out of range");
-      rows.resolutions.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        conditionId: args.conditionId as string,
-        oracle: args.oracle as string,
-        questionId: args.questionId as string,
-        outcomeSlotCount: Number(slots),
-        payoutNumerators: numerators
-      });
+      rows.resolutions.push(LINES.resolutions(where, args.conditionId as string, args.oracle as string, args.questionId as string, Number(slots), numerators));
       return;
     }
     case "OrderFilledV1":
@@ -323,31 +181,12 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
         tokenId = args.tokenId as bigint;
       }
       const buy = fillSide === "BUY";
-      const collateralAmount = buy ? makerAmount : takerAmount;
-      const shareAmount = buy ? takerAmount : makerAmount;
-      rows.fills.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        exchange: contract.address,
-        exchangeName: contract.name,
-        version: name === "OrderFilledV1" ? 1 : 2,
-        orderHash: args.orderHash as string,
-        maker: args.maker as string,
-        taker: args.taker as string,
-        isTakerOrder: args.taker === contract.address,
-        side: fillSide,
-        tokenId: tokenId.toString(),
-        makerAmount,
-        takerAmount,
-        fee: amount(args, "fee"),
-        collateralAmount,
-        shareAmount,
-        price: price(collateralAmount, shareAmount),
-        builder: name === "OrderFilledV2" ? (args.builder as string) : null,
-        metadata: name === "OrderFilledV2" ? (args.metadata as string) : null
-      });
+      const v2 = name === "OrderFilledV2";
+      rows.fills.push(
+        LINES.fills(where, contract.address, contract.name, v2 ? 2 : 1, args.orderHash as string, args.maker as string, args.taker as string,
+          fillSide, tokenId, makerAmount, takerAmount, amount(args, "fee"), buy ? makerAmount : takerAmount, buy ? takerAmount : makerAmount,
+          v2 ? (args.builder as string) : null, v2 ? (args.metadata as string) : null)
+      );
       return;
     }
     case "OrdersMatchedV1":
@@ -362,26 +201,11 @@ function addRows(rows: Rows, contract: WatchedContract, name: EventName, args: D
         matchSide = side(args.side as number);
         tokenId = args.tokenId as bigint;
       }
-      rows.matches.push({
-        block: where.block,
-        logIndex: where.logIndex,
-        tx: where.tx,
-        time: where.time,
-        exchange: contract.address,
-        version: name === "OrdersMatchedV1" ? 1 : 2,
-        takerOrderHash: args.takerOrderHash as string,
-        takerOrderMaker: args.takerOrderMaker as string,
-        side: matchSide,
-        tokenId: tokenId.toString(),
-        makerAmount: amount(args, "makerAmountFilled"),
-        takerAmount: amount(args, "takerAmountFilled")
-      });
+      rows.matches.push(
+        LINES.matches(where, contract.address, name === "OrdersMatchedV1" ? 1 : 2, args.takerOrderHash as string, args.takerOrderMaker as string,
+          matchSide, tokenId, amount(args, "makerAmountFilled"), amount(args, "takerAmountFilled"))
+      );
       return;
     }
   }
-}
-
-/** Number of rows across all tables. */
-export function rowCount(rows: Rows): number {
-  return Object.values(rows).reduce((sum, list: unknown[]) => sum + list.length, 0);
 }

@@ -20,7 +20,7 @@ import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
-import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
+import {decodeLogs, type Decoded, type Rows} from "./decode.ts";
 import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
@@ -123,57 +123,63 @@ export async function ingestChain(
     const flushRows = options.flushRows ?? FLUSH_ROWS;
 
     const eventsStarted = performance.now();
-    for (let pass = 0; ; pass++) {
-      const fork = await findFork(warehouse, rpc, window);
-      if (fork !== null) {
-        if (pass >= MAX_REORG_PASSES) throw new WorkbenchError(`the chain keeps reorganising (fork at block ${fork}); try more --confirmations`);
-        progress.note(`reorg: stored block ${fork} is no longer canonical; re-reading from there`);
-        await store.rollbackFrom(fork);
-        reorgs++;
-      } else if (pass > 0) break;
-      for (const contract of contracts) {
-        const stored = await store.cursor(addressSet, contract.address);
-        const start = Math.max(stored ?? fromBlock, fromBlock);
-        if (start > toBlock) {
-          if (pass === 0) run.skippedFiles++; // this contract is already read up to the target
-          continue;
-        }
-        if (pass === 0) run.files++;
-        const chunker = new LogChunker(rpc, options.chunker);
-        const contractQueries = queries.get(contract.address)!;
-        const covered = ranges.get(contract.address)!.ranges;
-        let batch = emptyBatch();
-        let batchStarted = performance.now();
-        let storing: Promise<void> = Promise.resolve();
-        let pending: Promise<Chunk> | null = chunker.fetch(contractQueries, start, toBlock);
-        try {
-          while (pending) {
-            const chunk: Chunk = await pending;
-            covered.push([chunk.from, chunk.to]);
-            // Pipeline: the next range is fetched while this one is decoded and the last batch stored.
-            pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
-            pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
-            const decoded = decodeLogs(contract, chunk.logs);
-            await addChunk(batch, decoded, chunk, rpc);
-            ignored += decoded.ignored;
-            if (pending && batch.size < flushRows && performance.now() - batchStarted < FLUSH_MS) continue;
-            const ready = batch;
-            batch = emptyBatch();
-            batchStarted = performance.now();
-            await storing; // one batch in the warehouse at a time, in order
-            storing = store.storeBatch(run, addressSet, contract.address, ready).then((inserted) => {
-              run.add({...ready.counts, inserted});
-              progress.update(ready.to - start + 1, toBlock - start + 1, `blocks of ${contract.name}`);
-            });
-            storing.catch(() => undefined);
+    // One batch in the warehouse at a time, in order; the next contract's reading overlaps the
+    // last batch of the previous one.
+    let storing: Promise<void> = Promise.resolve();
+    try {
+      for (let pass = 0; ; pass++) {
+        const fork = await findFork(warehouse, rpc, window);
+        if (fork !== null) {
+          if (pass >= MAX_REORG_PASSES) throw new WorkbenchError(`the chain keeps reorganising (fork at block ${fork}); try more --confirmations`);
+          progress.note(`reorg: stored block ${fork} is no longer canonical; re-reading from there`);
+          await store.rollbackFrom(fork);
+          reorgs++;
+        } else if (pass > 0) break;
+        const cursors = new Map<string, number | undefined>();
+        for (const contract of contracts) cursors.set(contract.address, await store.cursor(addressSet, contract.address));
+        for (const contract of contracts) {
+          const start = Math.max(cursors.get(contract.address) ?? fromBlock, fromBlock);
+          if (start > toBlock) {
+            if (pass === 0) run.skippedFiles++; // this contract is already read up to the target
+            continue;
           }
-          await storing;
-        } finally {
-          // Never leave a batch writing while the run is marked failed: the connection is shared.
-          await storing.catch(() => undefined);
-          pending?.catch(() => undefined);
+          if (pass === 0) run.files++;
+          const chunker = new LogChunker(rpc, options.chunker);
+          const contractQueries = queries.get(contract.address)!;
+          const covered = ranges.get(contract.address)!.ranges;
+          let batch = emptyBatch();
+          let batchStarted = performance.now();
+          let pending: Promise<Chunk> | null = chunker.fetch(contractQueries, start, toBlock);
+          try {
+            while (pending) {
+              const chunk: Chunk = await pending;
+              covered.push([chunk.from, chunk.to]);
+              // Pipeline: the next range is fetched while this one is decoded and the last batch stored.
+              pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
+              pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
+              const decoded = decodeLogs(contract, chunk.logs, await missingTimes(rpc, chunk));
+              addChunk(batch, decoded, chunk);
+              ignored += decoded.ignored;
+              if (pending && batch.size < flushRows && performance.now() - batchStarted < FLUSH_MS) continue;
+              const ready = batch;
+              batch = emptyBatch();
+              batchStarted = performance.now();
+              await storing;
+              storing = store.storeBatch(run, addressSet, contract.address, ready).then((inserted) => {
+                run.add({...ready.counts, inserted});
+                progress.update(ready.to - start + 1, toBlock - start + 1, `blocks of ${contract.name}`);
+              });
+              storing.catch(() => undefined);
+            }
+          } finally {
+            pending?.catch(() => undefined);
+          }
         }
+        await storing;
       }
+    } finally {
+      // Never leave a batch writing while the run is marked failed: the connection is shared.
+      await storing.catch(() => undefined);
     }
 
     const eventsMs = performance.now() - eventsStarted;
@@ -307,39 +313,42 @@ interface PendingBatch extends Batch {
   counts: Counts;
 }
 
-const emptyBatch = (): PendingBatch => ({rows: emptyRows(), rejects: [], blocks: new Map(), to: -1, size: 0, counts: zeroCounts()});
+const emptyBatch = (): PendingBatch => ({
+  rows: {transfers: [], positionTransfers: [], fills: [], matches: [], splits: [], redemptions: [], resolutions: []},
+  rejects: [],
+  blocks: new Map(),
+  to: -1,
+  size: 0,
+  counts: zeroCounts()
+});
 
-/**
- * Adds a decoded chunk to the batch: rows, rejects, the hash and time of every block with a log
- * (headers read for RPCs whose logs lack blockTimestamp) and of the chunk's last block.
- */
-async function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk, rpc: ChainRpc): Promise<void> {
+/** Times of the blocks whose logs lack blockTimestamp (not every RPC sends it), from their headers. */
+async function missingTimes(rpc: ChainRpc, chunk: Chunk): Promise<Map<number, number> | undefined> {
+  const hashes = new Map<number, string>();
+  for (const log of chunk.logs) if (!log.blockTimestamp) hashes.set(Number(log.blockNumber), log.blockHash.toLowerCase());
+  if (hashes.size === 0) return undefined;
+  const headers = await rpc.blocks([...hashes.keys()]);
+  const times = new Map<number, number>();
+  for (const [number, hash] of hashes) {
+    const header = headers.get(number);
+    if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
+    if (header.hash.toLowerCase() !== hash) throw new WorkbenchError(`block ${number} changed while it was read (a reorg in progress); run the ingest again`);
+    times.set(number, Number(header.timestamp));
+  }
+  return times;
+}
+
+/** Adds a decoded chunk to the batch, with the hash and time of its blocks and of its last block. */
+function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk): void {
   if (!chunk.end) throw new WorkbenchError(`block ${chunk.to} is missing on the RPC (the chain shrank mid-read?)`);
-  const blocks = decoded.blocks;
   const endHash = chunk.end.hash.toLowerCase();
-  const known = blocks.get(chunk.to);
+  const known = decoded.blocks.get(chunk.to);
   if (known && known.hash !== endHash) throw new WorkbenchError(`block ${chunk.to} changed while it was read (a reorg in progress); run the ingest again`);
-  blocks.set(chunk.to, {hash: endHash, time: Number(chunk.end.timestamp)});
-  const untimed = [...blocks].filter(([, block]) => block.time === null).map(([number]) => number);
-  if (untimed.length) {
-    const headers = await rpc.blocks(untimed);
-    for (const number of untimed) {
-      const header = headers.get(number);
-      if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
-      if (header.hash.toLowerCase() !== blocks.get(number)!.hash)
-        throw new WorkbenchError(`block ${number} changed while it was read (a reorg in progress); run the ingest again`);
-      blocks.set(number, {hash: blocks.get(number)!.hash, time: Number(header.timestamp)});
-    }
-    for (const list of Object.values(decoded.rows) as {block: number; time: number | null}[][])
-      for (const row of list) row.time ??= blocks.get(row.block)!.time;
-  }
-  for (const [key, list] of Object.entries(decoded.rows) as [keyof Rows, never[]][]) {
-    const target = batch.rows[key] as never[];
-    for (const row of list) target.push(row);
-    batch.size += list.length;
-  }
+  for (const [number, block] of decoded.blocks) batch.blocks.set(number, block);
+  batch.blocks.set(chunk.to, {hash: endHash, time: Number(chunk.end.timestamp)});
+  for (const key of Object.keys(decoded.rows) as (keyof Rows)[]) batch.rows[key].push(decoded.rows[key]);
   for (const reject of decoded.rejects) batch.rejects.push(reject);
-  for (const [number, block] of blocks) batch.blocks.set(number, block);
+  batch.size += decoded.size;
   batch.to = chunk.to;
   batch.counts.read += decoded.loaded + decoded.rejects.length;
   batch.counts.loaded += decoded.loaded;

@@ -6,12 +6,12 @@
  * `INSERT OR IGNORE` into the keyed tables: a log read twice (overlapping address sets, a re-read
  * after a reorg check) is stored once.
  */
-import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {accessSync, constants, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Warehouse} from "../warehouse/connection.ts";
 import type {IngestRun} from "../warehouse/ingest-run.ts";
-import type {Reject, Rows} from "./decode.ts";
+import type {Reject} from "./decode.ts";
 
 /** Tables with event rows keyed by block (reorg rollback deletes from all of them). */
 export const EVENT_TABLES = [
@@ -24,19 +24,23 @@ export const EVENT_TABLES = [
   "chain_resolutions"
 ] as const;
 
+export type TableKey = "transfers" | "positionTransfers" | "fills" | "matches" | "splits" | "redemptions" | "resolutions";
+
 interface Stage {
   table: string;
-  key: keyof Rows;
-  /** The CSV's columns and DuckDB types, in line order. */
+  key: TableKey;
+  /** The CSV's columns and DuckDB types, in line order (LINES[key] writes them). */
   columns: [string, string][];
   /** SELECT list from the CSV into the target's column order. */
   select: string;
-  line(row: never): string;
 }
 
 /** A CSV field: quoted when it could hold a separator; null is an empty unquoted field. */
 const text = (value: string | null) => (value === null ? "" : /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 const list = (values: bigint[]) => `"${values.join(",")}"`;
+const splitList = (column: string, type: string) =>
+  `CASE WHEN ${column} IS NULL OR ${column} = '' THEN []::${type}[] ELSE list_transform(string_split(${column}, ','), x -> x::${type}) END`;
+
 /** Exact 6-decimal value of integer units, as DuckDB parses a DECIMAL (cheaper than converting in SQL). */
 export function units(value: bigint): string {
   const sign = value < 0n ? "-" : "";
@@ -44,20 +48,42 @@ export function units(value: bigint): string {
   return `${sign}${magnitude / 1_000_000n}.${(magnitude % 1_000_000n).toString().padStart(6, "0")}`;
 }
 const DEC = "DECIMAL(38, 6)";
-const num = (value: number | null) => (value === null ? "" : String(value));
-const splitList = (column: string, type: string) =>
-  `CASE WHEN ${column} IS NULL OR ${column} = '' THEN []::${type}[] ELSE list_transform(string_split(${column}, ','), x -> x::${type}) END`;
+
+/**
+ * One CSV line per row. `where` is "block_number,log_index,tx_hash,ts" (ts: unix seconds). The
+ * decoder writes lines directly (no row objects: this is the loader's hot path).
+ */
+export const LINES = {
+  transfers: (where: string, token: string, symbol: string, from: string, to: string, amount: bigint) =>
+    `${where},${token},${text(symbol)},${from},${to},${amount},${units(amount)}`,
+  positionTransfers: (where: string, batchIndex: number, contract: string, event: string, operator: string, from: string, to: string, tokenId: bigint, amount: bigint) =>
+    `${where},${batchIndex},${contract},${event},${operator},${from},${to},${tokenId},${amount},${units(amount)}`,
+  fills: (
+    where: string, exchange: string, exchangeName: string, version: number, orderHash: string, maker: string, taker: string,
+    side: string, tokenId: bigint, makerAmount: bigint, takerAmount: bigint, fee: bigint, collateral: bigint, shares: bigint,
+    builder: string | null, metadata: string | null
+  ) =>
+    `${where},${exchange},${text(exchangeName)},${version},${orderHash},${maker},${taker},${taker === exchange},${side},${tokenId},` +
+    `${makerAmount},${takerAmount},${fee},${collateral},${shares},${units(collateral)},${units(shares)},${units(fee)},` +
+    `${shares === 0n ? "" : Number(collateral) / Number(shares)},${text(builder)},${text(metadata)}`,
+  matches: (where: string, exchange: string, version: number, takerOrderHash: string, takerOrderMaker: string, side: string, tokenId: bigint, makerAmount: bigint, takerAmount: bigint) =>
+    `${where},${exchange},${version},${takerOrderHash},${takerOrderMaker},${side},${tokenId},${makerAmount},${takerAmount}`,
+  splits: (where: string, kind: string, stakeholder: string, collateral: string, parent: string, conditionId: string, partition: bigint[], amount: bigint) =>
+    `${where},${kind},${stakeholder},${collateral},${parent},${conditionId},${list(partition)},${amount},${units(amount)}`,
+  redemptions: (where: string, redeemer: string, collateral: string, parent: string, conditionId: string, indexSets: bigint[], payout: bigint) =>
+    `${where},${redeemer},${collateral},${parent},${conditionId},${list(indexSets)},${payout},${units(payout)}`,
+  resolutions: (where: string, conditionId: string, oracle: string, questionId: string, slots: number, numerators: bigint[]) =>
+    `${where},${conditionId},${oracle},${questionId},${slots},${list(numerators)}`
+};
 
 const WHERE: [string, string][] = [["block_number", "BIGINT"], ["log_index", "INTEGER"], ["tx_hash", "VARCHAR"], ["ts", "BIGINT"]];
-const where = (row: {block: number; logIndex: number; tx: string; time: number | null}) => `${row.block},${row.logIndex},${row.tx},${num(row.time)}`;
 
 const STAGES: Stage[] = [
   {
     table: "chain_transfers",
     key: "transfers",
     columns: [...WHERE, ["token", "VARCHAR"], ["symbol", "VARCHAR"], ["from_address", "VARCHAR"], ["to_address", "VARCHAR"], ["amount", "HUGEINT"], ["amount_usdc", DEC]],
-    select: "block_number, log_index, tx_hash, to_timestamp(ts), token, symbol, from_address, to_address, amount, amount_usdc",
-    line: (row: Rows["transfers"][number]) => `${where(row)},${row.token},${text(row.symbol)},${row.from},${row.to},${row.amount},${units(row.amount)}`
+    select: "block_number, log_index, tx_hash, to_timestamp(ts), token, symbol, from_address, to_address, amount, amount_usdc"
   },
   {
     table: "chain_position_transfers",
@@ -67,9 +93,7 @@ const STAGES: Stage[] = [
       ["from_address", "VARCHAR"], ["to_address", "VARCHAR"], ["token_id", "VARCHAR"], ["amount", "HUGEINT"], ["shares", DEC]
     ],
     select:
-      "block_number, log_index, batch_index, tx_hash, to_timestamp(ts), contract, event, operator, from_address, to_address, token_id, amount, shares",
-    line: (row: Rows["positionTransfers"][number]) =>
-      `${where(row)},${row.batchIndex},${row.contract},${row.event},${row.operator},${row.from},${row.to},${row.tokenId},${row.amount},${units(row.amount)}`
+      "block_number, log_index, batch_index, tx_hash, to_timestamp(ts), contract, event, operator, from_address, to_address, token_id, amount, shares"
   },
   {
     table: "chain_fills",
@@ -83,11 +107,7 @@ const STAGES: Stage[] = [
     ],
     select:
       "block_number, log_index, tx_hash, to_timestamp(ts), exchange, exchange_name, version, order_hash, maker, taker, is_taker_order, " +
-      "side, token_id, maker_amount, taker_amount, fee, collateral_amount, share_amount, collateral_usdc, shares, fee_units, price, builder, metadata",
-    line: (row: Rows["fills"][number]) =>
-      `${where(row)},${row.exchange},${text(row.exchangeName)},${row.version},${row.orderHash},${row.maker},${row.taker},${row.isTakerOrder},` +
-      `${row.side},${row.tokenId},${row.makerAmount},${row.takerAmount},${row.fee},${row.collateralAmount},${row.shareAmount},` +
-      `${units(row.collateralAmount)},${units(row.shareAmount)},${units(row.fee)},${num(row.price)},${text(row.builder)},${text(row.metadata)}`
+      "side, token_id, maker_amount, taker_amount, fee, collateral_amount, share_amount, collateral_usdc, shares, fee_units, price, builder, metadata"
   },
   {
     table: "chain_matches",
@@ -97,9 +117,7 @@ const STAGES: Stage[] = [
       ["side", "VARCHAR"], ["token_id", "VARCHAR"], ["maker_amount", "HUGEINT"], ["taker_amount", "HUGEINT"]
     ],
     select:
-      "block_number, log_index, tx_hash, to_timestamp(ts), exchange, version, taker_order_hash, taker_order_maker, side, token_id, maker_amount, taker_amount",
-    line: (row: Rows["matches"][number]) =>
-      `${where(row)},${row.exchange},${row.version},${row.takerOrderHash},${row.takerOrderMaker},${row.side},${row.tokenId},${row.makerAmount},${row.takerAmount}`
+      "block_number, log_index, tx_hash, to_timestamp(ts), exchange, version, taker_order_hash, taker_order_maker, side, token_id, maker_amount, taker_amount"
   },
   {
     table: "chain_splits",
@@ -110,9 +128,7 @@ const STAGES: Stage[] = [
     ],
     select:
       "block_number, log_index, tx_hash, to_timestamp(ts), kind, stakeholder, collateral_token, parent_collection_id, condition_id, " +
-      `${splitList("partition", "VARCHAR")}, amount, amount_usdc`,
-    line: (row: Rows["splits"][number]) =>
-      `${where(row)},${row.kind},${row.stakeholder},${row.collateralToken},${row.parentCollectionId},${row.conditionId},${list(row.partition)},${row.amount},${units(row.amount)}`
+      `${splitList("partition", "VARCHAR")}, amount, amount_usdc`
   },
   {
     table: "chain_redemptions",
@@ -123,9 +139,7 @@ const STAGES: Stage[] = [
     ],
     select:
       "block_number, log_index, tx_hash, to_timestamp(ts), redeemer, collateral_token, parent_collection_id, condition_id, " +
-      `${splitList("index_sets", "VARCHAR")}, payout, payout_usdc`,
-    line: (row: Rows["redemptions"][number]) =>
-      `${where(row)},${row.redeemer},${row.collateralToken},${row.parentCollectionId},${row.conditionId},${list(row.indexSets)},${row.payout},${units(row.payout)}`
+      `${splitList("index_sets", "VARCHAR")}, payout, payout_usdc`
   },
   {
     table: "chain_resolutions",
@@ -136,9 +150,7 @@ const STAGES: Stage[] = [
     ],
     select:
       "block_number, log_index, tx_hash, to_timestamp(ts), condition_id, oracle, question_id, outcome_slot_count, " +
-      splitList("payout_numerators", "HUGEINT"),
-    line: (row: Rows["resolutions"][number]) =>
-      `${where(row)},${row.conditionId},${row.oracle},${row.questionId},${row.outcomeSlotCount},${list(row.payoutNumerators)}`
+      splitList("payout_numerators", "HUGEINT")
   }
 ];
 
@@ -149,7 +161,8 @@ export interface BlockInfo {
 }
 
 export interface Batch {
-  rows: Rows;
+  /** CSV lines per table, as chunks of lines (joined once, when written). */
+  rows: Record<TableKey, string[][]>;
   rejects: Reject[];
   /** Blocks with a stored log, plus the batch's last block. */
   blocks: Map<number, BlockInfo>;
@@ -172,17 +185,17 @@ export class ChainStore {
 
   /** Stores a batch of one contract atomically and returns the number of new rows. */
   async storeBatch(run: IngestRun, addressSet: string, contract: string, batch: Batch): Promise<number> {
-    this.dir ??= mkdtempSync(join(tmpdir(), "workbench-chain-"));
+    this.dir ??= mkdtempSync(join(scratchRoot(), "workbench-chain-"));
     const files: {stage: Stage; file: string}[] = [];
     for (const stage of STAGES) {
-      const rows = batch.rows[stage.key] as never[];
-      if (rows.length === 0) continue;
+      const parts = batch.rows[stage.key].filter((lines) => lines.length > 0);
+      if (parts.length === 0) continue;
       const file = join(this.dir, `${stage.table}.csv`);
-      writeFileSync(file, rows.map((row) => stage.line(row)).join("\n"));
+      writeFileSync(file, parts.map((lines) => lines.join("\n")).join("\n"));
       files.push({stage, file});
     }
     const blocksFile = join(this.dir, "chain_blocks.csv");
-    writeFileSync(blocksFile, [...batch.blocks].map(([number, block]) => `${number},${block.hash},${num(block.time)}`).join("\n"));
+    writeFileSync(blocksFile, [...batch.blocks].map(([number, block]) => `${number},${block.hash},${block.time ?? ""}`).join("\n"));
     return this.warehouse.transaction(async () => {
       let inserted = 0;
       await this.warehouse.run(
@@ -217,6 +230,16 @@ export class ChainStore {
   close(): void {
     if (this.dir) rmSync(this.dir, {recursive: true, force: true});
     this.dir = undefined;
+  }
+}
+
+/** Memory-backed /dev/shm when there is one (the CSV files live for one batch), else the temp dir. */
+function scratchRoot(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
   }
 }
 
