@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/chain.ts [--events N] [--repeats N]        -> bench/results/chain.json
  */
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {loadavg, tmpdir} from "node:os";
 import {join} from "node:path";
 import {parseArgs} from "node:util";
@@ -77,13 +77,15 @@ try {
     return {seconds: (performance.now() - started) / 1000, logs};
   };
 
-  const loaderRuns: {seconds: number; eventSeconds: number; summary: ChainIngestSummary}[] = [];
-  const rawRuns: {seconds: number; logs: number}[] = [];
+  const loaderRuns: {seconds: number; eventSeconds: number; cpuSeconds: number; anvilCpuSeconds: number; summary: ChainIngestSummary}[] = [];
+  const rawRuns: {seconds: number; logs: number; cpuSeconds: number; anvilCpuSeconds: number}[] = [];
   for (let repeat = 0; repeat < REPEATS; repeat++) {
     const db = join(scratch, `w${repeat}.duckdb`);
     const warehouse = await Warehouse.open(db);
     try {
       const started = performance.now();
+      const cpu = process.cpuUsage();
+      const anvilBefore = anvilCpu();
       const summary = await ingestChain(warehouse, {
         rpc: node.url,
         network,
@@ -92,7 +94,14 @@ try {
         snapshotDir: join(scratch, `snapshot${repeat}`),
         rpcOptions: {timeoutMs: 120_000}
       });
-      loaderRuns.push({seconds: (performance.now() - started) / 1000, eventSeconds: summary.timings.eventsMs / 1000, summary});
+      const used = process.cpuUsage(cpu);
+      loaderRuns.push({
+        seconds: (performance.now() - started) / 1000,
+        eventSeconds: summary.timings.eventsMs / 1000,
+        cpuSeconds: (used.user + used.system) / 1e6,
+        anvilCpuSeconds: anvilCpu() - anvilBefore,
+        summary
+      });
       console.log(
         `loader: ${summary.loaded.toLocaleString("en-US")} events in ${loaderRuns.at(-1)!.eventSeconds.toFixed(2)} s ` +
           `(whole run ${loaderRuns.at(-1)!.seconds.toFixed(2)} s), ${summary.stats.getLogsCalls} eth_getLogs calls`
@@ -100,7 +109,11 @@ try {
     } finally {
       warehouse.close();
     }
-    rawRuns.push(await rawGetLogs(loaderRuns.at(-1)!.summary.ranges));
+    const rawCpu = process.cpuUsage();
+    const anvilRawBefore = anvilCpu();
+    const raw = await rawGetLogs(loaderRuns.at(-1)!.summary.ranges);
+    const rawUsed = process.cpuUsage(rawCpu);
+    rawRuns.push({...raw, cpuSeconds: (rawUsed.user + rawUsed.system) / 1e6, anvilCpuSeconds: anvilCpu() - anvilRawBefore});
     console.log(`raw eth_getLogs over the same ranges: ${rawRuns.at(-1)!.logs.toLocaleString("en-US")} logs in ${rawRuns.at(-1)!.seconds.toFixed(2)} s`);
   }
 
@@ -134,6 +147,14 @@ try {
       parquet_seconds: round(whole.summary.timings.snapshotMs / 1000)
     },
     raw_get_logs: {seconds: round(raw.seconds), events_per_second: Math.round(events / raw.seconds)},
+    // CPU seconds (user + system) of this process (JS + DuckDB threads) and of anvil, per phase:
+    // the machine is shared, so wall time alone mixes in other load.
+    cpu_seconds: {
+      loader_whole_run: round(whole.cpuSeconds),
+      loader_anvil: round(whole.anvilCpuSeconds),
+      raw: round(raw.cpuSeconds),
+      raw_anvil: round(raw.anvilCpuSeconds)
+    },
     ratio_to_raw: round(ratio),
     ratio_whole_run_to_raw: round(raw.seconds / whole.seconds),
     target_ratio: 0.7,
@@ -152,6 +173,16 @@ try {
 } finally {
   await node.kill();
   rmSync(scratch, {recursive: true, force: true});
+}
+
+/** CPU seconds anvil has used (Linux /proc; 0 elsewhere). */
+function anvilCpu(): number {
+  try {
+    const fields = readFileSync(`/proc/${node.process.pid}/stat`, "utf-8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
 }
 
 function round(value: number): number {
