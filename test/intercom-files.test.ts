@@ -1,14 +1,17 @@
 // The Intercom loader's file inputs: real shapes, every container format, encodings, quarantine, idempotency.
 import assert from "node:assert/strict";
+import {spawn} from "node:child_process";
 import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
+import {pathToFileURL} from "node:url";
 import {after, test} from "node:test";
 import {gzipSync} from "node:zlib";
 import {ingestIntercom, parsing} from "../loaders/intercom/index.ts";
 import {silentProgress} from "../loaders/progress.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {tableChecksums} from "./helpers/checksum.ts";
+import {writeSyntheticConversations} from "./helpers/intercom-server.ts";
 
 const FIXTURES = resolve("test/fixtures/intercom");
 const fixture = (name: string) => join(FIXTURES, name);
@@ -464,4 +467,54 @@ test("parse workers produce exactly what the main thread produces, in file order
   }
   assert.deepEqual((results[0].counts as number[]).slice(0, 3), [600 + 12 * 12, 600 + 12 * 5, 12 * 7]);
   assert.deepEqual(results[1], results[0]);
+});
+
+test("a process killed mid-file (SIGKILL) rolls that file back; the re-run skips finished files and redoes it", async () => {
+  const dir = join(scratch, "killed");
+  mkdirSync(dir, {recursive: true});
+  copyFileSync(fixture("conversations.jsonl"), join(dir, "a.jsonl"));
+  copyFileSync(fixture("malformed.jsonl"), join(dir, "b.jsonl"));
+  await writeSyntheticConversations(join(dir, "c-big.jsonl"), 30_000, 4);
+  const db = join(scratch, "killed.duckdb");
+  const script = join(scratch, "ingest-child.mts");
+  const root = resolve(".");
+  writeFileSync(
+    script,
+    `import {Warehouse} from ${JSON.stringify(pathToFileURL(join(root, "loaders/warehouse/connection.ts")).href)};
+import {ingestIntercom} from ${JSON.stringify(pathToFileURL(join(root, "loaders/intercom/index.ts")).href)};
+const warehouse = await Warehouse.open(process.argv[2]);
+await ingestIntercom(warehouse, {files: [process.argv[3]]}, {update() {}, note: (m) => process.stderr.write(m + "\\n")});
+`
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", script, db, dir], {cwd: root, stdio: ["ignore", "ignore", "pipe"]});
+  const exited = new Promise<NodeJS.Signals | null>((done) => child.on("exit", (_code, signal) => done(signal)));
+  let stderr = "";
+  await new Promise<void>((done, fail) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/b\.jsonl: read/.test(stderr)) done();
+    });
+    child.on("exit", () => fail(new Error(`the child ended before it reached the big file: ${stderr}`)));
+  });
+  child.kill("SIGKILL");
+  assert.equal(await exited, "SIGKILL");
+
+  const warehouse = await Warehouse.open(db);
+  try {
+    const [{n}] = await warehouse.all<{n: bigint}>("SELECT count(*) AS n FROM tickets WHERE TRY_CAST(ticket_id AS BIGINT) >= 100000");
+    assert.equal(n, 0n, "nothing of the interrupted file is visible");
+    const summary = await ingestIntercom(warehouse, {files: [dir]}, silentProgress);
+    assert.deepEqual([summary.skippedFiles, summary.files, summary.read], [2, 1, 30_000]);
+    const runs = await warehouse.all<{status: string}>("SELECT status FROM ingest_runs ORDER BY run_id");
+    assert.deepEqual(runs.map((run) => run.status), ["interrupted", "ok"]);
+    const clean = await freshWarehouse();
+    await ingestIntercom(clean, {files: [dir]}, silentProgress);
+    const [a, b] = [await tableChecksums(warehouse), await tableChecksums(clean)];
+    clean.close();
+    assert.equal(a.tickets, b.tickets);
+    assert.equal(a.ticket_parts, b.ticket_parts);
+    assert.equal(a.rejects, b.rejects);
+  } finally {
+    warehouse.close();
+  }
 });

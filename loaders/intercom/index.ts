@@ -8,13 +8,13 @@ import {existsSync, statSync} from "node:fs";
 import {resolve} from "node:path";
 import {UsageError} from "../errors.ts";
 import {expandInputs} from "../input/files.ts";
+import {readLines} from "../input/lines.ts";
 import type {Progress} from "../progress.ts";
 import {recategorize} from "../taxonomy.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {normaliseBase, syncApi} from "./api.ts";
 import type {LineBatch, StagedBatch} from "./batch.ts";
-import {readLines} from "../input/lines.ts";
 import {detectFormat, readRecords, unreadable, type Format} from "./read.ts";
 import {TicketStore} from "./store.ts";
 import {parsing, ParsePool} from "./workers.ts";
@@ -46,8 +46,9 @@ export async function ingestIntercom(warehouse: Warehouse, options: IntercomOpti
   const files = inputs.length ? expandInputs(inputs, (path) => named.has(path) || INPUT_FILE.test(path)) : [];
   const label = [...inputs, ...(options.api ? [normaliseBase(options.api)] : [])].join(" ");
   const run = await IngestRun.start(warehouse, SOURCE, label);
-  const store = await TicketStore.create(warehouse);
+  let store: TicketStore | undefined;
   try {
+    store = await TicketStore.create(warehouse);
     for (const file of files) await ingestFile(run, store, file, progress);
     if (options.api) await syncApi(run, store, {...options, api: options.api}, progress);
     const changed = await recategorize(warehouse, {runId: run.runId});
@@ -56,7 +57,7 @@ export async function ingestIntercom(warehouse: Warehouse, options: IntercomOpti
     await run.fail(error).catch(() => undefined);
     throw error;
   } finally {
-    await store.dispose().catch(() => undefined);
+    await store?.dispose().catch(() => undefined);
   }
 }
 
@@ -91,6 +92,7 @@ async function ingestFile(run: IngestRun, store: TicketStore, path: string, prog
       if (store.pending < CHUNK_RECORDS) return;
       if (merging) counts.inserted += await merging;
       merging = store.merge(run.runId);
+      merging.catch(() => undefined); // awaited before the next merge; a failure must not count as unhandled meanwhile
       progress.update(counts.read, undefined, "records");
     };
     try {
@@ -149,24 +151,30 @@ async function stageJsonLines(
   try {
     let batch: LineBatch = {path, lines: [], texts: []};
     let chars = 0;
-    try {
-      for await (const {line, text} of readLines(path)) {
-        if (text.length === 0) continue;
-        batch.lines.push(line);
-        batch.texts.push(text);
-        chars += text.length;
-        if (chars < BATCH_CHARS) continue;
-        send(batch);
-        batch = {path, lines: [], texts: []};
-        chars = 0;
-        while (inflight.length > Math.max(1, pool.size * 2)) await apply(await inflight.shift()!);
+    const lines = readLines(path);
+    for (;;) {
+      let next: IteratorResult<{line: number; text: string}>;
+      try {
+        next = await lines.next();
+      } catch (error) {
+        // The file stopped decoding part-way (truncated gzip): keep what came before, quarantine the rest as one record.
+        const record = unreadable(path, error);
+        counts.read++;
+        counts.rejected++;
+        rejects.push({location: record.location, seq: record.seq, reason: `${record.error!.code}: ${record.error!.detail}`, raw: ""});
+        break;
       }
-    } catch (error) {
-      // The file stopped decoding part-way (truncated gzip): keep what came before, quarantine the rest as one record.
-      const record = unreadable(path, error);
-      counts.read++;
-      counts.rejected++;
-      rejects.push({location: record.location, seq: record.seq, reason: `${record.error!.code}: ${record.error!.detail}`, raw: ""});
+      if (next.done) break;
+      const {line, text} = next.value;
+      if (text.length === 0) continue;
+      batch.lines.push(line);
+      batch.texts.push(text);
+      chars += text.length;
+      if (chars < BATCH_CHARS) continue;
+      send(batch);
+      batch = {path, lines: [], texts: []};
+      chars = 0;
+      while (inflight.length > Math.max(1, pool.size * 2)) await apply(await inflight.shift()!);
     }
     if (batch.lines.length) send(batch);
     while (inflight.length) await apply(await inflight.shift()!);
