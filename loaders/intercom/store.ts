@@ -11,7 +11,7 @@
  *   (ticket_id, part_id), and rows are only rewritten when their content differs. Parts are never
  *   deleted (the API returns at most the 500 most recent parts of a conversation).
  */
-import {closeSync, mkdtempSync, openSync, rmSync, writeSync} from "node:fs";
+import {closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {Warehouse} from "../warehouse/connection.ts";
@@ -161,6 +161,30 @@ export interface StagedRows {
   records: number;
 }
 
+const STAGING_PREFIX = "workbench-intercom-";
+
+/** Staging directories of processes that were killed (SIGKILL skips dispose()). */
+function removeOrphanedStaging(): void {
+  try {
+    for (const name of readdirSync(tmpdir())) {
+      const pid = Number(new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(name)?.[1]);
+      if (!pid || pid === process.pid || alive(pid)) continue;
+      rmSync(join(tmpdir(), name), {recursive: true, force: true});
+    }
+  } catch {
+    // best effort: a leftover directory only costs disk space
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export class TicketStore {
   private readonly dir: string;
   private generation = 0;
@@ -171,7 +195,8 @@ export class TicketStore {
   private standalone = false;
 
   private constructor(private readonly warehouse: Warehouse) {
-    this.dir = mkdtempSync(join(tmpdir(), "workbench-intercom-"));
+    removeOrphanedStaging();
+    this.dir = mkdtempSync(join(tmpdir(), `${STAGING_PREFIX}${process.pid}-`));
     [this.tickets, this.parts] = this.openFiles();
   }
 
