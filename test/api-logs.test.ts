@@ -252,6 +252,17 @@ describe("api-logs: idempotent re-runs", () => {
       assert.equal(overlap.loaded, 9);
       assert.equal(overlap.inserted, 0);
       assert.deepEqual((await sums()).slice(0, 2), before.slice(0, 2));
+
+      // a key repeated inside one batch: the first line wins, the repeat is loaded but not inserted
+      const fresh = (latency: number) => lines[15].replace('"req_book"', '"req_repeated"').replace(/"latency_ms":[0-9.]+/, `"latency_ms":${latency}`);
+      const wsLine = '{"ts":"2026-09-14T14:00:00Z","session_id":"ws_repeat","seq":0,"channel":"market","event":"connect"}';
+      writeFileSync(join(dir, "repeats.ndjson"), [fresh(1.5), wsLine, fresh(2.5), wsLine, ""].join("\n"));
+      const repeats = await ingestApiLogs(warehouse, {files: [join(dir, "repeats.ndjson")]}, silentProgress);
+      assert.deepEqual([repeats.read, repeats.loaded, repeats.inserted], [4, 4, 2]);
+      const kept = await warehouse.all("SELECT latency_ms, source_line FROM api_requests WHERE request_id = 'req_repeated'");
+      assert.deepEqual(kept, [{latency_ms: 1.5, source_line: 1n}]);
+      const unique = await warehouse.one<{n: bigint; keys: bigint}>("SELECT count(*) AS n, count(DISTINCT request_id) AS keys FROM api_requests");
+      assert.equal(unique?.n, unique?.keys);
     } finally {
       warehouse.close();
       rmSync(dir, {recursive: true, force: true});

@@ -11,7 +11,7 @@ import {join} from "node:path";
 import {after, before, describe, test} from "node:test";
 import {ingestFix} from "../loaders/fix/index.ts";
 import {parseFixLine} from "../loaders/fix/parse.ts";
-import {silentProgress} from "../loaders/progress.ts";
+import {silentProgress, type Progress} from "../loaders/progress.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 
 const SOH = "\x01";
@@ -259,5 +259,39 @@ describe("fix: ingest and views", () => {
     const touched = await ingestFix(warehouse, {files: [dir]}, silentProgress);
     assert.deepEqual([touched.read, touched.loaded, touched.inserted], [21, 19, 0]);
     assert.deepEqual(await sums(), before);
+  });
+});
+
+describe("fix: resume", () => {
+  test("a crash after the first committed batch resumes at the line cursor", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fix-resume-"));
+    const db = join(dir, "warehouse.duckdb");
+    const logs = join(dir, "logs");
+    try {
+      const {mkdirSync} = await import("node:fs");
+      mkdirSync(logs);
+      const lines = [encode(msg("client", "A", 1, T0, [[141, "Y"], [553, "key-acme"], [554, PASSWORD]]))];
+      for (let seq = 2; seq <= 12; seq++) lines.push(encode(msg("client", "0", seq, T0 + seq * 1000), {separator: "|"}));
+      writeFileSync(join(logs, "fix.log"), `${lines.join("\n")}\n`);
+      let warehouse = await Warehouse.open(db);
+      const crashing: Progress = {
+        note() {},
+        update() {
+          throw new Error("simulated crash");
+        }
+      };
+      await assert.rejects(ingestFix(warehouse, {files: [logs], batchLines: 5}, crashing), /simulated crash/);
+      assert.equal((await warehouse.one<{n: bigint}>("SELECT count(*) AS n FROM fix_messages"))?.n, 5n);
+      warehouse.close();
+      warehouse = await Warehouse.open(db);
+      const resumed = await ingestFix(warehouse, {files: [logs], batchLines: 5}, silentProgress);
+      assert.deepEqual([resumed.read, resumed.loaded, resumed.inserted], [12, 12, 7]);
+      assert.equal((await warehouse.one<{n: bigint}>("SELECT count(*) AS n FROM fix_messages"))?.n, 12n);
+      assert.equal((await warehouse.one<{n: bigint}>("SELECT count(*) AS n FROM sync_state WHERE source = 'fix'"))?.n, 0n);
+      assert.deepEqual(await warehouse.all("SELECT sequence_gaps FROM fix_sessions"), [{sequence_gaps: 0n}]);
+      warehouse.close();
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });

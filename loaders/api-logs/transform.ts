@@ -1,6 +1,6 @@
 /**
- * The SQL half of the api-logs loader. JS stages each line's bytes into `_api_stage` (rowid order =
- * line order); these statements decode, validate and classify the lines with DuckDB's JSON
+ * The SQL half of the api-logs loader. JS stages each line's bytes into a staging table (rowid order
+ * = line order; two of them, used in turn, in the in-memory database `_api_staging`); these statements decode, validate and classify the lines with DuckDB's JSON
  * functions (one json_transform parse per line), then insert REST lines into `api_requests` and
  * WebSocket lines into `ws_events`, skipping natural keys already present.
  *
@@ -10,9 +10,8 @@
  */
 import {sqlJsonNeedsDeepRedaction, sqlRedactJson, sqlRedactQuery, sqlRedactText} from "./sql-redact.ts";
 
-export const STAGE_TABLE = "_api_stage";
-/** (seg, file_path, start_row, first_line): where each file's lines sit in the staging table. */
-export const SEGMENTS_TABLE = "_api_segments";
+/** In-memory database for the staging tables, shared by the loader's two connections. */
+export const STAGING_DB = "_api_staging";
 export const PARSED_TABLE = "_api_parsed";
 
 /** Fields pulled out of every line in one parse. Numbers as DOUBLE so wrong types surface as NULL. */
@@ -134,8 +133,8 @@ function normaliseRoute(path: string): string {
     ELSE ${path} END`;
 }
 
-/** Builds the statement that turns `_api_stage` into `_api_parsed` (one row per non-empty line). */
-function parseStatement(): string {
+/** The statement that turns a staging table into `_api_parsed` (one row per non-empty line). */
+function parseStatement(stage: string, segments: string): string {
   const structure = JSON.stringify(STRUCTURE).replace(/'/g, "''");
   const order = "j.request_body.order";
   const shares = `CASE WHEN side = 'BUY' THEN taker_amount WHEN side = 'SELL' THEN maker_amount END`;
@@ -144,11 +143,12 @@ function parseStatement(): string {
 CREATE OR REPLACE TEMP TABLE ${PARSED_TABLE} AS
 WITH decoded AS (
   SELECT s.rowid AS "row", s.seg, s.rowid - g.start_row + g.first_line AS line, try(decode(s.raw)) AS txt
-  FROM ${STAGE_TABLE} s JOIN ${SEGMENTS_TABLE} g USING (seg) WHERE octet_length(s.raw) > 0
-), validated AS (
-  SELECT "row", seg, line, txt, txt IS NOT NULL AND json_valid(txt) AS valid FROM decoded
+  FROM ${stage} s JOIN ${segments} g USING (seg) WHERE octet_length(s.raw) > 0
 ), extracted AS (
-  SELECT "row", seg, line, txt, valid, CASE WHEN valid THEN json_transform(txt, '${structure}') END AS j FROM validated
+  -- one parse per line; invalid JSON makes json_transform fail, which try() turns into NULL
+  SELECT "row", seg, line, txt, try(json_transform(txt, '${structure}')) AS j FROM decoded
+), validated AS (
+  SELECT *, j IS NOT NULL AS valid FROM extracted
 ), classified AS (
   SELECT *,
     CASE
@@ -157,7 +157,7 @@ WITH decoded AS (
       WHEN j.request_id IS NOT NULL OR j.method IS NOT NULL OR j.path IS NOT NULL THEN 'rest'
     END AS kind,
     ${parseTimestamp("j.ts")} AS ts
-  FROM extracted
+  FROM validated
 ), checked AS (
   SELECT *,
     CASE
@@ -240,31 +240,74 @@ SELECT "row", seg, line, kind, reason, ts,
 FROM rest`;
 }
 
-export const PARSE_STATEMENT = parseStatement();
-
 /** Request bodies whose secret fields hold objects or arrays: redacted in JS (redactValue). */
 export const DEEP_REDACTION_QUERY = `SELECT "row", request_body FROM ${PARSED_TABLE}
   WHERE request_body IS NOT NULL AND ${sqlJsonNeedsDeepRedaction("request_body")}`;
 
-export const INSERT_REQUESTS = `INSERT INTO api_requests (request_id, ts, api_key_id, address, method, path, route, status,
-    latency_ms, error_message, order_id, order_type, order_version, order_count, side, token_id, maker, signer,
-    signature_type, maker_amount, taker_amount, price, size, insert_status, client_ip, user_agent, query, request_body,
-    source_file, source_line)
-  SELECT request_id, ts, api_key_id, header_address, method, path, route, status,
-    latency_ms, error_message, order_id, order_type, order_version, order_count, side, token_id, maker, signer,
-    signature_type, maker_amount, taker_amount, price, size, insert_status, client_ip, user_agent, query, request_body::JSON,
-    g.file_path, line
-  FROM ${PARSED_TABLE} p JOIN ${SEGMENTS_TABLE} g USING (seg)
-  WHERE kind = 'rest' AND reason IS NULL
-  ON CONFLICT DO NOTHING`;
+/**
+ * Natural keys without an index (a PRIMARY KEY's ART index made inserts twice as slow and grows
+ * with the table): rows whose key is already stored are skipped by an anti-join, and when a batch
+ * repeats a key (checked first: DUPLICATE_KEYS_QUERY) only its first line is kept.
+ */
+function insertStatement(kind: "rest" | "ws", dedupe: boolean, segments: string): string {
+  const [table, columns, values, key] =
+    kind === "rest"
+      ? [
+          "api_requests",
+          `request_id, ts, api_key_id, address, method, path, route, status, latency_ms, error_message, order_id, order_type,
+    order_version, order_count, side, token_id, maker, signer, signature_type, maker_amount, taker_amount, price, size,
+    insert_status, client_ip, user_agent, query, request_body, source_file, source_line`,
+          `request_id, ts, api_key_id, header_address, method, path, route, status, latency_ms, error_message, order_id, order_type,
+    order_version, order_count, side, token_id, maker, signer, signature_type, maker_amount, taker_amount, price, size,
+    insert_status, client_ip, user_agent, query, request_body::JSON, g.file_path, line`,
+          ["request_id"]
+        ]
+      : [
+          "ws_events",
+          `session_id, seq, ts, channel, event, api_key_id, address, assets_ids, markets, message_type, message_count,
+    close_code, close_reason, client_ip, source_file, source_line`,
+          `session_id, seq, ts, channel, event, ws_api_key, ws_address, assets_ids, markets, message_type, message_count,
+    close_code, close_reason, client_ip, g.file_path, line`,
+          ["session_id", "seq"]
+        ];
+  return `INSERT INTO ${table} (${columns})
+  SELECT ${values}
+  FROM ${PARSED_TABLE} p JOIN ${segments} g USING (seg)
+  WHERE kind = '${kind}' AND reason IS NULL
+    AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${key.map((column) => `t.${column} = p.${column}`).join(" AND ")})
+  ${dedupe ? `QUALIFY row_number() OVER (PARTITION BY ${key.map((column) => `p.${column}`).join(", ")} ORDER BY p."row") = 1` : ""}`;
+}
 
-export const INSERT_WS_EVENTS = `INSERT INTO ws_events (session_id, seq, ts, channel, event, api_key_id, address, assets_ids,
-    markets, message_type, message_count, close_code, close_reason, client_ip, source_file, source_line)
-  SELECT session_id, seq, ts, channel, event, ws_api_key, ws_address, assets_ids,
-    markets, message_type, message_count, close_code, close_reason, client_ip, g.file_path, line
-  FROM ${PARSED_TABLE} p JOIN ${SEGMENTS_TABLE} g USING (seg)
-  WHERE kind = 'ws' AND reason IS NULL
-  ON CONFLICT DO NOTHING`;
+/** The statements of one staging slot: its tables, the parse, and the inserts (plain or deduplicating). */
+export interface Slot {
+  /** (raw BLOB, seg INTEGER): one row per line, in order. */
+  stage: {catalog: string; table: string; name: string};
+  /** (seg, file_path, start_row, first_line): where each file's lines sit in the staging table. */
+  segments: {catalog: string; table: string; name: string};
+  parse: string;
+  insertRequests: [plain: string, dedupe: string];
+  insertWsEvents: [plain: string, dedupe: string];
+}
+
+function slot(n: number): Slot {
+  const stage = {catalog: STAGING_DB, table: `stage${n}`, name: `${STAGING_DB}.stage${n}`};
+  const segments = {catalog: STAGING_DB, table: `segments${n}`, name: `${STAGING_DB}.segments${n}`};
+  return {
+    stage,
+    segments,
+    parse: parseStatement(stage.name, segments.name),
+    insertRequests: [insertStatement("rest", false, segments.name), insertStatement("rest", true, segments.name)],
+    insertWsEvents: [insertStatement("ws", false, segments.name), insertStatement("ws", true, segments.name)]
+  };
+}
+
+export const SLOTS: readonly [Slot, Slot] = [slot(0), slot(1)];
+
+/** Whether the batch repeats a natural key within itself (then the _DEDUPE inserts are needed). */
+export const DUPLICATE_KEYS_QUERY = `SELECT
+    count(*) FILTER (WHERE kind = 'rest') > count(DISTINCT request_id) FILTER (WHERE kind = 'rest') AS rest,
+    count(*) FILTER (WHERE kind = 'ws') > count(DISTINCT (session_id, seq)) FILTER (WHERE kind = 'ws') AS ws
+  FROM ${PARSED_TABLE} WHERE reason IS NULL`;
 
 /** Per segment: lines read (blank lines are not records), loaded, rejected. */
 export const COUNTS_QUERY = `SELECT seg,

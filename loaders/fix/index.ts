@@ -17,7 +17,7 @@ import type {Progress} from "../progress.ts";
 import {redactText} from "../redact.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
-import {parseFixLine, type FixMessage} from "./parse.ts";
+import {parseFixLine, SOH, type FixMessage} from "./parse.ts";
 
 export const SOURCE = "fix";
 const STAGE = "_fix_stage";
@@ -178,14 +178,23 @@ async function ingestFile(
   const counts = cursor ? {...cursor.counts} : zeroCounts();
   const startLine = (cursor?.line ?? 0) + 1;
   let batch: Batch = {messages: [], rejects: [], read: 0, lastLine: 0};
-  const commit = async () => {
+  let hasCursor = cursor !== undefined;
+  /** Commits the pending batch; the file's last batch also records the file as done. */
+  const commit = async (final: boolean) => {
     const current = batch;
     batch = {messages: [], rejects: [], read: 0, lastLine: 0};
     await warehouse.transaction(async () => {
       const inserted = await store(warehouse, file, current.messages);
       await writeRejects(run, current.rejects);
-      addCounts(counts, {read: current.read, loaded: current.messages.length, rejected: current.rejects.length, inserted});
-      await writeCursor(warehouse, SOURCE, file, current.lastLine, counts);
+      addCounts(counts, {read: current.read, loaded: current.messages.length, rejected: current.rejects.length, inserted: 0});
+      run.add({read: 0, loaded: 0, rejected: 0, inserted});
+      if (final) {
+        await run.fileDone(file, counts);
+        if (hasCursor) await clearCursor(warehouse, SOURCE, file);
+      } else {
+        await writeCursor(warehouse, SOURCE, file, current.lastLine, counts);
+        hasCursor = true;
+      }
     });
     onProgress(counts.read);
   };
@@ -195,15 +204,12 @@ async function ingestFile(
     const result = parseFixLine(text);
     if ("blank" in result) continue;
     batch.read++;
-    if ("reason" in result) batch.rejects.push({location: `${file}:${line}`, reason: result.reason, raw: text});
+    // the quarantine shows SOH as | so the fields can be read; the reason holds the SOH-form numbers
+    if ("reason" in result) batch.rejects.push({location: `${file}:${line}`, reason: result.reason, raw: text.replaceAll(SOH, "|")});
     else batch.messages.push({line, message: result.message});
-    if (batch.read >= batchLines) await commit();
+    if (batch.read >= batchLines) await commit(false);
   }
-  if (batch.lastLine > 0) await commit();
-  await warehouse.transaction(async () => {
-    await run.fileDone(file, counts);
-    await clearCursor(warehouse, SOURCE, file);
-  });
+  await commit(true);
   return counts;
 }
 

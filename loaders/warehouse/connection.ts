@@ -72,6 +72,11 @@ export class Warehouse {
     }
   }
 
+  /** Another connection to the same database, e.g. to stage data while this one runs a query. The caller closes it. */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();

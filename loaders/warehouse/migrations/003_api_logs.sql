@@ -1,6 +1,9 @@
 -- CLOB gateway traffic. Secrets (passphrases, signatures, auth headers) never reach these tables.
+-- Natural keys (api_requests.request_id; ws_events (session_id, seq)) are unique, kept so by the
+-- loader (loaders/api-logs) without a PRIMARY KEY index: an ART index on tens of millions of keys
+-- doubled the insert cost and held its size in memory.
 CREATE TABLE api_requests (
-  request_id     VARCHAR PRIMARY KEY,
+  request_id     VARCHAR NOT NULL,
   ts             TIMESTAMPTZ NOT NULL,
   api_key_id     VARCHAR,                     -- POLY_API_KEY (an identifier, not a secret)
   address        VARCHAR,                     -- POLY_ADDRESS (the signer EOA), lower-case
@@ -48,6 +51,5 @@ CREATE TABLE ws_events (
   close_reason   VARCHAR,
   client_ip      VARCHAR,
   source_file    VARCHAR,
-  source_line    BIGINT,
-  PRIMARY KEY (session_id, seq)
+  source_line    BIGINT
 );
