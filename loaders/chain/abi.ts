@@ -106,6 +106,12 @@ function planOf(event: AbiEvent): Plan {
 const ZERO_PAD = "000000000000000000000000";
 const MAX_ARRAY = 10_000;
 
+/** Word `index` of `data` (64 hex characters, without 0x); `total` words in all. */
+function word(data: string, total: number, index: number): string {
+  if (index >= total) throw new DecodeError(`data too short: word ${index} of ${total}`);
+  return data.substring(2 + index * 64, 66 + index * 64);
+}
+
 /** One 32-byte word (64 hex characters, without 0x) as a value of `type`. */
 function decodeWord(type: string, hex: string): string | bigint | number {
   switch (type) {
@@ -133,10 +139,6 @@ export function decodeEvent(event: AbiEvent, topics: readonly string[], data: st
   if (topics.length !== plan.topics.length + 1) throw new DecodeError(`${topics.length - 1} indexed topics, expected ${plan.topics.length}`);
   if ((data.length - 2) % 64 !== 0 || !data.startsWith("0x")) throw new DecodeError("data is not whole 32-byte words");
   const total = (data.length - 2) / 64;
-  const word = (index: number): string => {
-    if (index >= total) throw new DecodeError(`data too short: word ${index} of ${total}`);
-    return data.substring(2 + index * 64, 66 + index * 64);
-  };
   const args: DecodedArgs = {};
   try {
     for (let i = 0; i < plan.topics.length; i++) {
@@ -148,16 +150,16 @@ export function decodeEvent(event: AbiEvent, topics: readonly string[], data: st
     for (let i = 0; i < plan.words.length; i++) {
       const {name, type, array} = plan.words[i];
       if (!array) {
-        args[name] = decodeWord(type, word(i));
+        args[name] = decodeWord(type, word(data, total, i));
         continue;
       }
-      const offset = BigInt(`0x${word(i)}`);
+      const offset = BigInt(`0x${word(data, total, i)}`);
       if (offset % 32n !== 0n || offset / 32n >= BigInt(total)) throw new DecodeError("bad array offset");
       const at = Number(offset / 32n);
-      const length = BigInt(`0x${word(at)}`);
+      const length = BigInt(`0x${word(data, total, at)}`);
       if (length > BigInt(MAX_ARRAY)) throw new DecodeError(`array length ${length} too large`);
       const values: bigint[] = new Array(Number(length));
-      for (let j = 0; j < values.length; j++) values[j] = BigInt(`0x${word(at + 1 + j)}`);
+      for (let j = 0; j < values.length; j++) values[j] = BigInt(`0x${word(data, total, at + 1 + j)}`);
       args[name] = values;
       used += 1 + values.length;
     }

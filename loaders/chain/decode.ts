@@ -6,7 +6,7 @@
 import {DecodeError, EVENT_BY_TOPIC0, EVENTS, IGNORED_TOPIC0, decodeEvent, type DecodedArgs, type EventName} from "./abi.ts";
 import type {WatchedContract} from "./network.ts";
 import type {RawLog} from "./rpc.ts";
-import {LINES, type TableKey} from "./store.ts";
+import {amountOf, LINES, type Amount, type TableKey} from "./store.ts";
 
 interface Where {
   block: number;
@@ -55,10 +55,10 @@ const ROLE_EVENTS: Record<WatchedContract["role"], ReadonlySet<EventName>> = {
   exchange: new Set(["OrderFilledV1", "OrdersMatchedV1", "OrderFilledV2", "OrdersMatchedV2"])
 };
 
-function amount(args: DecodedArgs, name: string): bigint {
+function amount(args: DecodedArgs, name: string): Amount {
   const value = args[name] as bigint;
   if (value >= MAX_AMOUNT) throw new DecodeError(`${name} ${value} out of range`);
-  return value;
+  return amountOf(value);
 }
 
 function side(value: number): "BUY" | "SELL" {
@@ -101,7 +101,9 @@ export function decodeLogs(contract: WatchedContract, logs: RawLog[], times?: Ma
     }
     try {
       const prefix = `${where.block},${where.logIndex},${log.transactionHash.toLowerCase()},${block.time ?? ""}`;
-      addLines(rows, contract, name, decodeEvent(EVENTS[name], log.topics, log.data), prefix);
+      const line = fastLine(contract, name, log.topics, log.data, prefix);
+      if (line === undefined) addLines(rows, contract, name, decodeEvent(EVENTS[name], log.topics, log.data), prefix);
+      else rows[name === "Transfer" ? "transfers" : name === "TransferSingle" ? "positionTransfers" : "fills"].push(line);
       loaded++;
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
@@ -128,7 +130,8 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
       return;
     case "TransferSingle":
       rows.positionTransfers.push(
-        LINES.positionTransfers(where, 0, contract.address, "TransferSingle", args.operator as string, args.from as string, args.to as string, args.id as bigint, amount(args, "value"))
+        LINES.positionTransfers(where, 0, contract.address, "TransferSingle", args.operator as string, args.from as string, args.to as string,
+          (args.id as bigint).toString(), amount(args, "value"))
       );
       return;
     case "TransferBatch": {
@@ -138,7 +141,8 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
       for (const value of values) if (value >= MAX_AMOUNT) throw new DecodeError(`value ${value} out of range`);
       ids.forEach((id, i) =>
         rows.positionTransfers.push(
-          LINES.positionTransfers(where, i, contract.address, "TransferBatch", args.operator as string, args.from as string, args.to as string, id, values[i])
+          LINES.positionTransfers(where, i, contract.address, "TransferBatch", args.operator as string, args.from as string, args.to as string,
+            id.toString(), amountOf(values[i]))
         )
       );
       return;
@@ -166,8 +170,6 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
     }
     case "OrderFilledV1":
     case "OrderFilledV2": {
-      const makerAmount = amount(args, "makerAmountFilled");
-      const takerAmount = amount(args, "takerAmountFilled");
       let fillSide: "BUY" | "SELL";
       let tokenId: bigint;
       if (name === "OrderFilledV1") {
@@ -180,11 +182,10 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
         fillSide = side(args.side as number);
         tokenId = args.tokenId as bigint;
       }
-      const buy = fillSide === "BUY";
       const v2 = name === "OrderFilledV2";
       rows.fills.push(
         LINES.fills(where, contract.address, contract.name, v2 ? 2 : 1, args.orderHash as string, args.maker as string, args.taker as string,
-          fillSide, tokenId, makerAmount, takerAmount, amount(args, "fee"), buy ? makerAmount : takerAmount, buy ? takerAmount : makerAmount,
+          fillSide, tokenId.toString(), amount(args, "makerAmountFilled"), amount(args, "takerAmountFilled"), amount(args, "fee"),
           v2 ? (args.builder as string) : null, v2 ? (args.metadata as string) : null)
       );
       return;
@@ -203,9 +204,91 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
       }
       rows.matches.push(
         LINES.matches(where, contract.address, name === "OrdersMatchedV1" ? 1 : 2, args.takerOrderHash as string, args.takerOrderMaker as string,
-          matchSide, tokenId, amount(args, "makerAmountFilled"), amount(args, "takerAmountFilled"))
+          matchSide, tokenId.toString(), amount(args, "makerAmountFilled"), amount(args, "takerAmountFilled"))
       );
       return;
     }
+  }
+}
+
+// Fast paths for the high-volume events (transfers and fills): CSV text straight from the hex,
+// numbers below 2^52 without BigInt, repeated token ids and addresses from small caches. Same
+// checks as decodeEvent (test/chain.test.ts compares both against viem).
+const HEX = /^0x[0-9a-fA-F]*$/;
+const SMALL_PREFIX = "0".repeat(51); // a word below 16^13 = 2^52 fits a double exactly
+const ZERO_WORD = "0".repeat(64);
+const ONE_WORD = `${"0".repeat(63)}1`;
+const tokenIds = new Map<string, string>();
+
+function checkShape(topics: readonly string[], data: string, topicCount: number, wordCount: number): void {
+  if (topics.length !== topicCount) throw new DecodeError(`${topics.length - 1} indexed topics, expected ${topicCount - 1}`);
+  if ((data.length - 2) / 64 !== wordCount || !HEX.test(data)) throw new DecodeError(`data is not ${wordCount} words of hex`);
+}
+const addresses = new Map<string, string>();
+
+function topicAddress(topic: string): string {
+  let address = addresses.get(topic);
+  if (address === undefined) {
+    if (topic.length !== 66 || !topic.startsWith("0x000000000000000000000000")) throw new DecodeError("address topic with non-zero high bytes");
+    address = `0x${topic.slice(26).toLowerCase()}`;
+    if (addresses.size > 100_000) addresses.clear();
+    addresses.set(topic, address);
+  }
+  return address;
+}
+
+function wordAmount(data: string, index: number): Amount {
+  const hex = data.substr(2 + index * 64, 64);
+  if (hex.startsWith(SMALL_PREFIX)) {
+    const value = parseInt(hex.slice(51), 16);
+    const whole = Math.floor(value / 1_000_000);
+    return [String(value), `${whole}.${String(value - whole * 1_000_000).padStart(6, "0")}`, value];
+  }
+  const value = BigInt(`0x${hex}`);
+  if (value >= MAX_AMOUNT) throw new DecodeError(`amount ${value} out of range`);
+  return amountOf(value);
+}
+
+function wordTokenId(data: string, index: number): string {
+  const hex = data.substr(2 + index * 64, 64);
+  let id = tokenIds.get(hex);
+  if (id === undefined) {
+    id = BigInt(`0x${hex}`).toString();
+    if (tokenIds.size > 100_000) tokenIds.clear();
+    tokenIds.set(hex, id);
+  }
+  return id;
+}
+
+/** The CSV line of a Transfer / TransferSingle / OrderFilled, or undefined for other events. */
+function fastLine(contract: WatchedContract, name: EventName, topics: readonly string[], data: string, where: string): string | undefined {
+  switch (name) {
+    case "Transfer":
+      checkShape(topics, data, 3, 1);
+      return LINES.transfers(where, contract.address, contract.symbol ?? contract.name, topicAddress(topics[1]), topicAddress(topics[2]), wordAmount(data, 0));
+    case "TransferSingle":
+      checkShape(topics, data, 4, 2);
+      return LINES.positionTransfers(where, 0, contract.address, "TransferSingle", topicAddress(topics[1]), topicAddress(topics[2]),
+        topicAddress(topics[3]), wordTokenId(data, 0), wordAmount(data, 1));
+    case "OrderFilledV1": {
+      checkShape(topics, data, 4, 5);
+      const makerAsset = data.substr(2, 64);
+      const takerAsset = data.substr(66, 64);
+      if ((makerAsset === ZERO_WORD) === (takerAsset === ZERO_WORD)) throw new DecodeError("exactly one of makerAssetId / takerAssetId must be 0 (collateral)");
+      const buy = makerAsset === ZERO_WORD;
+      return LINES.fills(where, contract.address, contract.name, 1, topics[1].toLowerCase(), topicAddress(topics[2]), topicAddress(topics[3]),
+        buy ? "BUY" : "SELL", wordTokenId(data, buy ? 1 : 0), wordAmount(data, 2), wordAmount(data, 3), wordAmount(data, 4), null, null);
+    }
+    case "OrderFilledV2": {
+      checkShape(topics, data, 4, 7);
+      const sideWord = data.substr(2, 64);
+      const fillSide = sideWord === ZERO_WORD ? "BUY" : sideWord === ONE_WORD ? "SELL" : undefined;
+      if (!fillSide) throw new DecodeError("side is neither 0 (BUY) nor 1 (SELL)");
+      return LINES.fills(where, contract.address, contract.name, 2, topics[1].toLowerCase(), topicAddress(topics[2]), topicAddress(topics[3]),
+        fillSide, wordTokenId(data, 1), wordAmount(data, 2), wordAmount(data, 3), wordAmount(data, 4),
+        `0x${data.substr(322, 64).toLowerCase()}`, `0x${data.substr(386, 64).toLowerCase()}`);
+    }
+    default:
+      return undefined;
   }
 }

@@ -346,7 +346,8 @@ function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk): void {
   if (known && known.hash !== endHash) throw new WorkbenchError(`block ${chunk.to} changed while it was read (a reorg in progress); run the ingest again`);
   for (const [number, block] of decoded.blocks) batch.blocks.set(number, block);
   batch.blocks.set(chunk.to, {hash: endHash, time: Number(chunk.end.timestamp)});
-  for (const key of Object.keys(decoded.rows) as (keyof Rows)[]) batch.rows[key].push(decoded.rows[key]);
+  // One flat string per chunk and table: the batch holds a few large strings, not many small ones (GC).
+  for (const key of Object.keys(decoded.rows) as (keyof Rows)[]) if (decoded.rows[key].length) batch.rows[key].push(decoded.rows[key].join("\n"));
   for (const reject of decoded.rejects) batch.rejects.push(reject);
   batch.size += decoded.size;
   batch.to = chunk.to;

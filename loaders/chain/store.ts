@@ -54,27 +54,37 @@ const DEC = "DECIMAL(38, 6)";
  * decoder writes lines directly (no row objects: this is the loader's hot path).
  */
 export const LINES = {
-  transfers: (where: string, token: string, symbol: string, from: string, to: string, amount: bigint) =>
-    `${where},${token},${text(symbol)},${from},${to},${amount},${units(amount)}`,
-  positionTransfers: (where: string, batchIndex: number, contract: string, event: string, operator: string, from: string, to: string, tokenId: bigint, amount: bigint) =>
-    `${where},${batchIndex},${contract},${event},${operator},${from},${to},${tokenId},${amount},${units(amount)}`,
+  transfers: (where: string, token: string, symbol: string, from: string, to: string, amount: Amount) =>
+    `${where},${token},${text(symbol)},${from},${to},${amount[0]},${amount[1]}`,
+  positionTransfers: (where: string, batchIndex: number, contract: string, event: string, operator: string, from: string, to: string, tokenId: string, amount: Amount) =>
+    `${where},${batchIndex},${contract},${event},${operator},${from},${to},${tokenId},${amount[0]},${amount[1]}`,
   fills: (
     where: string, exchange: string, exchangeName: string, version: number, orderHash: string, maker: string, taker: string,
-    side: string, tokenId: bigint, makerAmount: bigint, takerAmount: bigint, fee: bigint, collateral: bigint, shares: bigint,
-    builder: string | null, metadata: string | null
-  ) =>
-    `${where},${exchange},${text(exchangeName)},${version},${orderHash},${maker},${taker},${taker === exchange},${side},${tokenId},` +
-    `${makerAmount},${takerAmount},${fee},${collateral},${shares},${units(collateral)},${units(shares)},${units(fee)},` +
-    `${shares === 0n ? "" : Number(collateral) / Number(shares)},${text(builder)},${text(metadata)}`,
-  matches: (where: string, exchange: string, version: number, takerOrderHash: string, takerOrderMaker: string, side: string, tokenId: bigint, makerAmount: bigint, takerAmount: bigint) =>
-    `${where},${exchange},${version},${takerOrderHash},${takerOrderMaker},${side},${tokenId},${makerAmount},${takerAmount}`,
-  splits: (where: string, kind: string, stakeholder: string, collateral: string, parent: string, conditionId: string, partition: bigint[], amount: bigint) =>
-    `${where},${kind},${stakeholder},${collateral},${parent},${conditionId},${list(partition)},${amount},${units(amount)}`,
-  redemptions: (where: string, redeemer: string, collateral: string, parent: string, conditionId: string, indexSets: bigint[], payout: bigint) =>
-    `${where},${redeemer},${collateral},${parent},${conditionId},${list(indexSets)},${payout},${units(payout)}`,
+    side: string, tokenId: string, makerAmount: Amount, takerAmount: Amount, fee: Amount, builder: string | null, metadata: string | null
+  ) => {
+    const [collateral, shares] = side === "BUY" ? [makerAmount, takerAmount] : [takerAmount, makerAmount];
+    return (
+      `${where},${exchange},${text(exchangeName)},${version},${orderHash},${maker},${taker},${taker === exchange},${side},${tokenId},` +
+      `${makerAmount[0]},${takerAmount[0]},${fee[0]},${collateral[0]},${shares[0]},${collateral[1]},${shares[1]},${fee[1]},` +
+      `${shares[2] === 0 ? "" : collateral[2] / shares[2]},${text(builder)},${text(metadata)}`
+    );
+  },
+  matches: (where: string, exchange: string, version: number, takerOrderHash: string, takerOrderMaker: string, side: string, tokenId: string, makerAmount: Amount, takerAmount: Amount) =>
+    `${where},${exchange},${version},${takerOrderHash},${takerOrderMaker},${side},${tokenId},${makerAmount[0]},${takerAmount[0]}`,
+  splits: (where: string, kind: string, stakeholder: string, collateral: string, parent: string, conditionId: string, partition: bigint[], amount: Amount) =>
+    `${where},${kind},${stakeholder},${collateral},${parent},${conditionId},${list(partition)},${amount[0]},${amount[1]}`,
+  redemptions: (where: string, redeemer: string, collateral: string, parent: string, conditionId: string, indexSets: bigint[], payout: Amount) =>
+    `${where},${redeemer},${collateral},${parent},${conditionId},${list(indexSets)},${payout[0]},${payout[1]}`,
   resolutions: (where: string, conditionId: string, oracle: string, questionId: string, slots: number, numerators: bigint[]) =>
     `${where},${conditionId},${oracle},${questionId},${slots},${list(numerators)}`
 };
+
+/** An amount as [integer text, 6-decimal text, approximate number]. */
+export type Amount = [string, string, number];
+
+export function amountOf(value: bigint): Amount {
+  return [value.toString(), units(value), Number(value)];
+}
 
 const WHERE: [string, string][] = [["block_number", "BIGINT"], ["log_index", "INTEGER"], ["tx_hash", "VARCHAR"], ["ts", "BIGINT"]];
 
@@ -161,8 +171,8 @@ export interface BlockInfo {
 }
 
 export interface Batch {
-  /** CSV lines per table, as chunks of lines (joined once, when written). */
-  rows: Record<TableKey, string[][]>;
+  /** CSV text per table, one part per chunk (lines joined by newlines). */
+  rows: Record<TableKey, string[]>;
   rejects: Reject[];
   /** Blocks with a stored log, plus the batch's last block. */
   blocks: Map<number, BlockInfo>;
@@ -188,10 +198,10 @@ export class ChainStore {
     this.dir ??= mkdtempSync(join(scratchRoot(), "workbench-chain-"));
     const files: {stage: Stage; file: string}[] = [];
     for (const stage of STAGES) {
-      const parts = batch.rows[stage.key].filter((lines) => lines.length > 0);
+      const parts = batch.rows[stage.key];
       if (parts.length === 0) continue;
       const file = join(this.dir, `${stage.table}.csv`);
-      writeFileSync(file, parts.map((lines) => lines.join("\n")).join("\n"));
+      writeFileSync(file, parts.join("\n"));
       files.push({stage, file});
     }
     const blocksFile = join(this.dir, "chain_blocks.csv");
