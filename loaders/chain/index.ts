@@ -94,6 +94,13 @@ export async function ingestChain(
 
   const store = new ChainStore(warehouse);
   const contracts = watchedContracts(network);
+  const codes = await Promise.all(contracts.map((contract) => rpc.request<Hex>("eth_getCode", [contract.address, "latest"], true)));
+  const missing = contracts.filter((_, i) => codes[i] === "0x" || !codes[i]);
+  if (missing.length)
+    throw new UsageError(
+      `no contract code at ${missing.map((contract) => `${contract.name} ${contract.address}`).join(", ")} on the RPC at ` +
+        `${redactUrl(options.rpc)}: is the network file (${network.name}) the right one for this chain?`
+    );
   const queries = new Map(contracts.map((contract) => [contract.address, buildQueries(contract, addresses, options.addressesPerQuery ?? 100)]));
   const ranges: ChainIngestSummary["ranges"] = new Map(contracts.map((c) => [c.address, {queries: queries.get(c.address)!, ranges: []}]));
   const run = await IngestRun.start(warehouse, "chain", `${redactUrl(options.rpc)} ${network.name} ${addresses.length} wallets (set ${addressSet})`);
