@@ -20,7 +20,7 @@ import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
-import {decodeLogs, type Decoded, type Rows} from "./decode.ts";
+import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
 import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
@@ -321,13 +321,17 @@ interface PendingBatch extends Batch {
 }
 
 const emptyBatch = (): PendingBatch => ({
-  rows: {transfers: [], positionTransfers: [], fills: [], matches: [], splits: [], redemptions: [], resolutions: []},
+  rows: emptyRows(),
   rejects: [],
   blocks: new Map(),
   to: -1,
   size: 0,
   counts: zeroCounts()
 });
+
+const missingBlock = (number: number) => new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
+const changedBlock = (number: number) =>
+  new WorkbenchError(`block ${number} changed while it was read (a reorg in progress); run the ingest again`);
 
 /** Times of the blocks whose logs lack blockTimestamp (not every RPC sends it), from their headers. */
 async function missingTimes(rpc: ChainRpc, chunk: Chunk): Promise<Map<number, number> | undefined> {
@@ -338,8 +342,8 @@ async function missingTimes(rpc: ChainRpc, chunk: Chunk): Promise<Map<number, nu
   const times = new Map<number, number>();
   for (const [number, hash] of hashes) {
     const header = headers.get(number);
-    if (!header) throw new WorkbenchError(`block ${number} is missing on the RPC (the chain shrank mid-read?)`);
-    if (header.hash.toLowerCase() !== hash) throw new WorkbenchError(`block ${number} changed while it was read (a reorg in progress); run the ingest again`);
+    if (!header) throw missingBlock(number);
+    if (header.hash.toLowerCase() !== hash) throw changedBlock(number);
     times.set(number, Number(header.timestamp));
   }
   return times;
@@ -347,10 +351,10 @@ async function missingTimes(rpc: ChainRpc, chunk: Chunk): Promise<Map<number, nu
 
 /** Adds a decoded chunk to the batch, with the hash and time of its blocks and of its last block. */
 function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk): void {
-  if (!chunk.end) throw new WorkbenchError(`block ${chunk.to} is missing on the RPC (the chain shrank mid-read?)`);
+  if (!chunk.end) throw missingBlock(chunk.to);
   const endHash = chunk.end.hash.toLowerCase();
   const known = decoded.blocks.get(chunk.to);
-  if (known && known.hash !== endHash) throw new WorkbenchError(`block ${chunk.to} changed while it was read (a reorg in progress); run the ingest again`);
+  if (known && known.hash !== endHash) throw changedBlock(chunk.to);
   for (const [number, block] of decoded.blocks) batch.blocks.set(number, block);
   batch.blocks.set(chunk.to, {hash: endHash, time: Number(chunk.end.timestamp)});
   // One flat string per chunk and table: the batch holds a few large strings, not many small ones (GC).
