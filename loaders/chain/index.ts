@@ -5,7 +5,8 @@
  * Per contract (collateral tokens, ConditionalTokens, each exchange) the loader asks eth_getLogs
  * for every log whose indexed arguments name a watched wallet (topic1/2/3 = the padded address),
  * so an event it does not know still reaches the quarantine instead of vanishing; ConditionResolution
- * is read for all conditions. Ranges adapt (rpc.ts); each chunk commits with its cursor (store.ts).
+ * is read for all conditions. Ranges adapt (rpc.ts); chunks are decoded straight to CSV text
+ * (decode.ts) and committed in batches with their cursor (store.ts) while the next range is fetched.
  * The run stays `confirmations` blocks behind the head, re-checks the stored block hashes of the
  * recent window before and after reading, and on a mismatch forgets everything from the fork point
  * and reads it again. At the end it reads balanceOf for each wallet (collateral, and every position

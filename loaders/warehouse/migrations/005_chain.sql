@@ -146,7 +146,7 @@ CREATE TABLE chain_balances (
   address      VARCHAR NOT NULL,
   token        VARCHAR NOT NULL,           -- token contract
   token_id     VARCHAR NOT NULL,           -- '' for ERC-20 collateral, the position id otherwise
-  asset        VARCHAR NOT NULL,           -- 'collateral' or the position id (reconciliation's asset)
+  asset        VARCHAR NOT NULL,           -- 'collateral' (which one: symbol) or the position id
   symbol       VARCHAR,                    -- collateral symbol
   block_number BIGINT NOT NULL,
   balance      HUGEINT NOT NULL,
