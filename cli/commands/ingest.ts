@@ -31,7 +31,11 @@ export async function runIngest(context: CommandContext, source: string, loader:
     const summary = await loader(warehouse, progress);
     progress.done();
     console.log(describe(summary));
-    if (summary.loaded === 0 && summary.skippedFiles === 0) throw new NothingLoadedError(source, summary.input, summary.rejected);
+    // Non-zero exit only when input was there but none of it could be loaded. An API sync with
+    // nothing new, or a re-run over files already ingested, is a success.
+    if (summary.loaded === 0 && (summary.rejected > 0 || summary.files > 0)) {
+      throw new NothingLoadedError(source, summary.input, summary.rejected);
+    }
     return summary;
   } finally {
     progress.done();
