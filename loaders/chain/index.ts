@@ -199,8 +199,8 @@ export async function ingestChain(
     const snapshotTime = (await rpc.block(snapshotBlock))?.timestamp;
     const dir = options.snapshotDir === undefined ? DEFAULT_SNAPSHOT_DIR : options.snapshotDir;
     await warehouse.run(
-      "INSERT OR REPLACE INTO chain_snapshots VALUES ($1, $2, $3, $4, to_timestamp($5::BIGINT), now(), $6)",
-      [run.runId, addressSet, chainId, snapshotBlock, snapshotTime ? Number(snapshotTime) : null, dir === null ? null : resolve(dir)]
+      "INSERT OR REPLACE INTO chain_snapshots VALUES ($1, $2, $3, to_timestamp($4::BIGINT), $5, $6)",
+      [addressSet, snapshotBlock, chainId, snapshotTime ? Number(snapshotTime) : null, dir === null ? null : resolve(dir), run.runId]
     );
     if (dir !== null) {
       mkdirSync(dir, {recursive: true});

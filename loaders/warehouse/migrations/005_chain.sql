@@ -171,15 +171,16 @@ CREATE TABLE chain_cursors (
   PRIMARY KEY (address_set, contract)
 );
 
--- One row per snapshot: the block the balances were read at and where its files are.
+-- One row per snapshot (address set, block): where the balances were read and the files went.
+-- Re-reading the same set at the same block replaces the row (run_id: the latest run).
 CREATE TABLE chain_snapshots (
-  run_id       BIGINT PRIMARY KEY,
   address_set  VARCHAR NOT NULL,
-  chain_id     BIGINT NOT NULL,
   block_number BIGINT NOT NULL,
+  chain_id     BIGINT NOT NULL,
   block_time   TIMESTAMPTZ,
-  taken_at     TIMESTAMPTZ NOT NULL,
-  files_dir    VARCHAR
+  files_dir    VARCHAR,
+  run_id       BIGINT NOT NULL,
+  PRIMARY KEY (address_set, block_number)
 );
 
 -- The contracts of the network file last ingested with: their role tells settlement transfers
