@@ -14,16 +14,18 @@ import {sqlJsonNeedsDeepRedaction, sqlRedactJson, sqlRedactQuery, sqlRedactText}
 export const STAGING_DB = "_api_staging";
 export const PARSED_TABLE = "_api_parsed";
 
-/** Fields pulled out of every line in one parse. Numbers as DOUBLE so wrong types surface as NULL. */
+/**
+ * Fields pulled out of every line in one parse (each extra field costs on every line, so only what
+ * is stored or decides something). Numbers as DOUBLE so wrong types surface as NULL. V1 orders are
+ * told by nonce / feeRateBps / taker, V2 orders by timestamp / metadata / builder.
+ */
 const ORDER_FIELDS = [
-  "salt",
   "maker",
   "signer",
   "taker",
   "tokenId",
   "makerAmount",
   "takerAmount",
-  "expiration",
   "nonce",
   "feeRateBps",
   "side",
