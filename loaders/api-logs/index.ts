@@ -3,8 +3,9 @@
  * optionally gzip) into `api_requests` and `ws_events`.
  *
  * Division of labour, for speed: JS only splits files into lines (bytes, never decoded) and appends
- * them to a temp table; DuckDB decodes, validates and transforms all lines of a batch at once, in
- * parallel (transform.ts). A batch holds about 256 MiB of text: part of one large file, or several
+ * them to a staging table in an in-memory database; DuckDB decodes, validates and transforms all
+ * lines of a batch at once, in parallel (transform.ts), and the result is appended to the warehouse
+ * tables (see loadBatches for the pipelining). A batch holds about 256 MiB of text: part of one large file, or several
  * small files whole. Each batch commits in one transaction with its rejects and, per file, either
  * the file's completion (ingest_files) or a line cursor (sync_state) when the file continues in the
  * next batch, so a crash resumes after the last committed batch and no file is ever half-loaded
@@ -21,7 +22,7 @@ import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehou
 import {readLineChunks} from "./byte-lines.ts";
 import {addCounts, clearCursor, readCursor, writeCursor} from "./cursor.ts";
 import {writeRejects, type PendingReject} from "./rejects.ts";
-import {COUNTS_QUERY, DEEP_REDACTION_QUERY, DUPLICATE_KEYS_QUERY, PARSED_TABLE, REJECTS_QUERY, SLOTS, STAGING_DB, type Slot} from "./transform.ts";
+import {SLOTS, STAGING_DB, type Slot} from "./transform.ts";
 
 export const SOURCE = "api-logs";
 
@@ -116,40 +117,60 @@ export async function ingestApiLogs(warehouse: Warehouse, options: ApiLogOptions
 }
 
 /**
- * The pipeline, with two staging slots used in turn:
- *   1. parse batch k on the warehouse connection (all DuckDB threads) while the main thread reads
- *      batch k+1 from disk;
- *   2. insert batch k with ONE DuckDB thread while the main thread appends batch k+1 into the other
- *      slot through a second connection.
+ * The pipeline, three connections and two slots (staging + parsed tables) used in turn. For batch k:
+ *   phase 1: insert batch k with ONE DuckDB thread (warehouse connection, transaction open) while
+ *            the main thread reads batch k+1 and appends it to the other slot (stager connection);
+ *   phase 2: commit batch k (single-threaded in DuckDB) while batch k+1 is parsed on the parser
+ *            connection with all DuckDB threads.
  * Single-threaded inserts are deliberate: a parallel INSERT ... SELECT leaves partly filled row
  * groups that the checkpoint then compacts (vacuums), recompressing every batch after the first;
  * one thread appends full row groups that are written once (measured: 2.6 vs 4.7-7 CPU-seconds
- * per million lines for insert + checkpoint), and it frees the second core for the staging.
+ * per million lines for insert + checkpoint). `threads` is a global DuckDB setting, hence the phases.
  */
 async function loadBatches(warehouse: Warehouse, run: IngestRun, plan: PlannedFile[], options: ApiLogOptions, progress: Progress): Promise<void> {
-  const stager = await warehouse.connect();
   const setting = await warehouse.one<{threads: bigint}>("SELECT current_setting('threads') AS threads");
   const threads = Number(setting?.threads ?? 1);
+  const stager = await warehouse.connect();
+  const parser = await warehouse.connect();
+  let parsing: Promise<Duplicates> | undefined;
   try {
     await warehouse.run(`ATTACH IF NOT EXISTS ':memory:' AS ${STAGING_DB}`);
     const batches = readBatches(plan, options.batchBytes ?? 256 << 20, options.batchLines ?? 2_000_000);
     let read = 0;
     let slot = 0;
     let current = await timed("read (waiting for the file)", () => batches.next());
-    if (!current.done) await timed("stage (appender)", () => stage(stager, SLOTS[slot], current.value as Batch));
+    if (current.done) return;
+    await timed("stage (appender)", () => stage(stager, SLOTS[slot], current.value as Batch));
+    parsing = parse(parser, SLOTS[slot]);
     while (!current.done) {
       const batch = current.value;
-      const reading = batches.next();
-      reading.catch(() => undefined); // awaited below
-      const duplicates = await transformBatch(warehouse, SLOTS[slot]);
-      const following = await timed("read (waiting for the file)", () => reading);
+      const duplicates = await timed("parse (waiting)", () => parsing!);
+      parsing = undefined;
+
+      // phase 1: insert k on one thread | read and stage k+1
       await warehouse.run("SET threads = 1");
-      const committing = timed("transaction", () => inTransaction(warehouse, () => commitBatch(warehouse, run, batch, SLOTS[slot], duplicates)));
-      committing.catch(() => undefined); // awaited below
-      if (!following.done) await timed("stage (appender)", () => stage(stager, SLOTS[1 - slot], following.value as Batch));
-      const inserted = await timed("insert (waiting after staging)", () => committing);
-      await warehouse.run(`SET threads = ${threads}`);
-      run.add({read: 0, loaded: 0, rejected: 0, inserted});
+      await warehouse.run("BEGIN TRANSACTION");
+      let open = true;
+      try {
+        const inserting = timed("insert + bookkeeping", () => insertBatch(warehouse, run, batch, SLOTS[slot], duplicates));
+        inserting.catch(() => undefined); // awaited below
+        const following = await timed("read (waiting for the file)", () => batches.next());
+        if (!following.done) await timed("stage (appender)", () => stage(stager, SLOTS[1 - slot], following.value as Batch));
+        const inserted = await timed("insert (waiting after staging)", () => inserting);
+
+        // phase 2: commit k | parse k+1 on all threads
+        await warehouse.run(`SET threads = ${threads}`);
+        if (!following.done) {
+          parsing = parse(parser, SLOTS[1 - slot]);
+          parsing.catch(() => undefined); // awaited on the next turn
+        }
+        await timed("commit", () => warehouse.run("COMMIT"));
+        open = false;
+        run.add({read: 0, loaded: 0, rejected: 0, inserted});
+        current = following;
+      } finally {
+        if (open) await warehouse.run("ROLLBACK").catch(() => undefined);
+      }
       read += batch.lines.length;
       progress.update(read, undefined, "lines");
       for (const segment of batch.segments) {
@@ -157,28 +178,18 @@ async function loadBatches(warehouse: Warehouse, run: IngestRun, plan: PlannedFi
         const {read: r, loaded, rejected} = segment.file.counts;
         progress.note(`${segment.file.path}: read ${r} = loaded ${loaded} + rejected ${rejected}`);
       }
-      current = following;
       slot = 1 - slot;
     }
   } finally {
+    await parsing?.catch(() => undefined); // never leave the parser running on a closed connection
     stager.closeSync();
+    parser.closeSync();
     await warehouse.run(`SET threads = ${threads}`).catch(() => undefined);
-    await warehouse.run(`DROP TABLE IF EXISTS ${PARSED_TABLE}; DETACH DATABASE IF EXISTS ${STAGING_DB}`).catch(() => undefined);
+    await warehouse.run(`DETACH DATABASE IF EXISTS ${STAGING_DB}`).catch(() => undefined);
   }
 }
 
-/** Warehouse.transaction, with the COMMIT timed on its own (it writes the batch's data). */
-async function inTransaction<T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> {
-  await warehouse.run("BEGIN TRANSACTION");
-  try {
-    const result = await work();
-    await timed("commit", () => warehouse.run("COMMIT"));
-    return result;
-  } catch (error) {
-    await warehouse.run("ROLLBACK").catch(() => undefined);
-    throw error;
-  }
-}
+type Duplicates = {rest: boolean; ws: boolean};
 
 /** Groups the planned files' lines into batches of about `batchBytes`; small files share a batch. */
 async function* readBatches(plan: PlannedFile[], batchBytes: number, batchLines: number): AsyncGenerator<Batch> {
@@ -247,37 +258,32 @@ async function stage(stager: DuckDBConnection, slot: Slot, batch: Batch): Promis
   }
 }
 
-/** Decodes, validates and transforms the staged batch into the temp table _api_parsed (no transaction needed). */
-async function transformBatch(warehouse: Warehouse, slot: Slot): Promise<{rest: boolean; ws: boolean}> {
-  await timed("parse + validate (SQL)", () => warehouse.run(slot.parse));
-  await timed("deep redaction", () => redactDeepBodies(warehouse));
-  const duplicates = await timed("duplicate check", () => warehouse.one<{rest: boolean; ws: boolean}>(DUPLICATE_KEYS_QUERY));
-  return {rest: duplicates?.rest === true, ws: duplicates?.ws === true};
+/**
+ * On the parser connection: decodes, validates and transforms the slot's staged lines into its
+ * parsed table, then frees the staging table. Returns whether the batch repeats a natural key.
+ */
+async function parse(parser: DuckDBConnection, slot: Slot): Promise<Duplicates> {
+  await timed("parse + validate (SQL)", () => parser.run(slot.parse));
+  await timed("deep redaction", () => redactDeepBodies(parser, slot));
+  const row = (await timed("duplicate check", () => parser.runAndReadAll(slot.duplicateKeys))).getRowObjects()[0];
+  await parser.run(`DROP TABLE ${slot.stage.name}`);
+  return {rest: row?.rest === true, ws: row?.ws === true};
 }
 
-/** Stores one transformed batch with its rejects and file progress; returns the number of new rows. Runs inside the batch's transaction. */
-async function commitBatch(
-  warehouse: Warehouse,
-  run: IngestRun,
-  batch: Batch,
-  slot: Slot,
-  duplicates: {rest: boolean; ws: boolean}
-): Promise<number> {
-  const requests = await timed("insert api_requests", () =>
-    warehouse.connection.run(slot.insertRequests[duplicates.rest ? 1 : 0])
-  );
+/** Inserts one parsed batch, its rejects and file progress; returns the new rows. Runs inside the batch's transaction. */
+async function insertBatch(warehouse: Warehouse, run: IngestRun, batch: Batch, slot: Slot, duplicates: Duplicates): Promise<number> {
+  const requests = await timed("insert api_requests", () => warehouse.connection.run(slot.insertRequests[duplicates.rest ? 1 : 0]));
   const ws = await timed("insert ws_events", () => warehouse.connection.run(slot.insertWsEvents[duplicates.ws ? 1 : 0]));
-
-  await timed("bookkeeping (counts, rejects, cursors)", () => bookkeeping(warehouse, run, batch));
+  await timed("bookkeeping (counts, rejects, cursors)", () => bookkeeping(warehouse, run, batch, slot));
   return requests.rowsChanged + ws.rowsChanged;
 }
 
-async function bookkeeping(warehouse: Warehouse, run: IngestRun, batch: Batch): Promise<void> {
+async function bookkeeping(warehouse: Warehouse, run: IngestRun, batch: Batch, slot: Slot): Promise<void> {
   const perSegment = new Map<number, Counts>();
-  for (const row of await warehouse.all<{seg: number; read: bigint; loaded: bigint; rejected: bigint}>(COUNTS_QUERY)) {
+  for (const row of await warehouse.all<{seg: number; read: bigint; loaded: bigint; rejected: bigint}>(slot.counts)) {
     perSegment.set(row.seg, {read: Number(row.read), loaded: Number(row.loaded), rejected: Number(row.rejected), inserted: 0});
   }
-  const rejectRows = await warehouse.all<{row: bigint; seg: number; line: bigint; reason: string}>(REJECTS_QUERY);
+  const rejectRows = await warehouse.all<{row: bigint; seg: number; line: bigint; reason: string}>(slot.rejects);
   if (rejectRows.length > 0) {
     const rejects: PendingReject[] = rejectRows.map(({row, seg, line, reason}) => {
       const raw = batch.lines[Number(row)].toString("utf-8");
@@ -310,8 +316,8 @@ export function describeInvalidJson(raw: string): string {
 }
 
 /** The rare kept request body whose secret field holds an object or array: redact it structurally. */
-async function redactDeepBodies(warehouse: Warehouse): Promise<void> {
-  const rows = await warehouse.all<{row: bigint; request_body: string}>(DEEP_REDACTION_QUERY);
+async function redactDeepBodies(parser: DuckDBConnection, slot: Slot): Promise<void> {
+  const rows = (await parser.runAndReadAll(slot.deepRedaction)).getRowObjectsJS() as {row: bigint; request_body: string}[];
   for (const {row, request_body} of rows) {
     let redacted: string;
     try {
@@ -319,6 +325,6 @@ async function redactDeepBodies(warehouse: Warehouse): Promise<void> {
     } catch {
       redacted = JSON.stringify("[REDACTED: request body could not be re-parsed for redaction]");
     }
-    await warehouse.run(`UPDATE ${PARSED_TABLE} SET request_body = $2 WHERE "row" = $1`, [row, redacted]);
+    await parser.run(`UPDATE ${slot.parsed.name} SET request_body = $2 WHERE "row" = $1`, [row, redacted]);
   }
 }

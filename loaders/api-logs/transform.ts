@@ -10,9 +10,8 @@
  */
 import {sqlJsonNeedsDeepRedaction, sqlRedactJson, sqlRedactQuery, sqlRedactText} from "./sql-redact.ts";
 
-/** In-memory database for the staging tables, shared by the loader's two connections. */
+/** In-memory database for the staging and parsed tables, shared by the loader's connections. */
 export const STAGING_DB = "_api_staging";
-export const PARSED_TABLE = "_api_parsed";
 
 /**
  * Fields pulled out of every line in one parse (each extra field costs on every line, so only what
@@ -135,14 +134,14 @@ function normaliseRoute(path: string): string {
     ELSE ${path} END`;
 }
 
-/** The statement that turns a staging table into `_api_parsed` (one row per non-empty line). */
-function parseStatement(stage: string, segments: string): string {
+/** The statement that turns a staging table into a parsed table (one row per non-empty line). */
+function parseStatement(stage: string, segments: string, parsed: string): string {
   const structure = JSON.stringify(STRUCTURE).replace(/'/g, "''");
   const order = "j.request_body.order";
   const shares = `CASE WHEN side = 'BUY' THEN taker_amount WHEN side = 'SELL' THEN maker_amount END`;
   const collateral = `CASE WHEN side = 'BUY' THEN maker_amount WHEN side = 'SELL' THEN taker_amount END`;
   return `
-CREATE OR REPLACE TEMP TABLE ${PARSED_TABLE} AS
+CREATE OR REPLACE TABLE ${parsed} AS
 WITH decoded AS (
   SELECT s.rowid AS "row", s.seg, s.rowid - g.start_row + g.first_line AS line, try(decode(s.raw)) AS txt
   FROM ${stage} s JOIN ${segments} g USING (seg) WHERE octet_length(s.raw) > 0
@@ -243,7 +242,7 @@ FROM rest`;
 }
 
 /** Request bodies whose secret fields hold objects or arrays: redacted in JS (redactValue). */
-export const DEEP_REDACTION_QUERY = `SELECT "row", request_body FROM ${PARSED_TABLE}
+const deepRedactionQuery = (parsed: string) => `SELECT "row", request_body FROM ${parsed}
   WHERE request_body IS NOT NULL AND ${sqlJsonNeedsDeepRedaction("request_body")}`;
 
 /**
@@ -251,7 +250,7 @@ export const DEEP_REDACTION_QUERY = `SELECT "row", request_body FROM ${PARSED_TA
  * with the table): rows whose key is already stored are skipped by an anti-join, and when a batch
  * repeats a key (checked first: DUPLICATE_KEYS_QUERY) only its first line is kept.
  */
-function insertStatement(kind: "rest" | "ws", dedupe: boolean, segments: string): string {
+function insertStatement(kind: "rest" | "ws", dedupe: boolean, segments: string, parsed: string): string {
   const [table, columns, values, key] =
     kind === "rest"
       ? [
@@ -274,48 +273,61 @@ function insertStatement(kind: "rest" | "ws", dedupe: boolean, segments: string)
         ];
   return `INSERT INTO ${table} (${columns})
   SELECT ${values}
-  FROM ${PARSED_TABLE} p JOIN ${segments} g USING (seg)
+  FROM ${parsed} p JOIN ${segments} g USING (seg)
   WHERE kind = '${kind}' AND reason IS NULL
     AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${key.map((column) => `t.${column} = p.${column}`).join(" AND ")})
   ${dedupe ? `QUALIFY row_number() OVER (PARTITION BY ${key.map((column) => `p.${column}`).join(", ")} ORDER BY p."row") = 1` : ""}`;
 }
 
-/** The statements of one staging slot: its tables, the parse, and the inserts (plain or deduplicating). */
+type Table = {catalog: string; table: string; name: string};
+
+/** The tables and statements of one staging slot (two slots are used in turn). */
 export interface Slot {
   /** (raw BLOB, seg INTEGER): one row per line, in order. */
-  stage: {catalog: string; table: string; name: string};
+  stage: Table;
   /** (seg, file_path, start_row, first_line): where each file's lines sit in the staging table. */
-  segments: {catalog: string; table: string; name: string};
+  segments: Table;
+  /** The parse output: one row per non-empty line, REST and WebSocket columns side by side. */
+  parsed: Table;
   parse: string;
+  deepRedaction: string;
+  duplicateKeys: string;
   insertRequests: [plain: string, dedupe: string];
   insertWsEvents: [plain: string, dedupe: string];
+  counts: string;
+  rejects: string;
 }
 
 function slot(n: number): Slot {
-  const stage = {catalog: STAGING_DB, table: `stage${n}`, name: `${STAGING_DB}.stage${n}`};
-  const segments = {catalog: STAGING_DB, table: `segments${n}`, name: `${STAGING_DB}.segments${n}`};
+  const table = (name: string): Table => ({catalog: STAGING_DB, table: `${name}${n}`, name: `${STAGING_DB}.${name}${n}`});
+  const [stage, segments, parsed] = [table("stage"), table("segments"), table("parsed")];
   return {
     stage,
     segments,
-    parse: parseStatement(stage.name, segments.name),
-    insertRequests: [insertStatement("rest", false, segments.name), insertStatement("rest", true, segments.name)],
-    insertWsEvents: [insertStatement("ws", false, segments.name), insertStatement("ws", true, segments.name)]
+    parsed,
+    parse: parseStatement(stage.name, segments.name, parsed.name),
+    deepRedaction: deepRedactionQuery(parsed.name),
+    duplicateKeys: duplicateKeysQuery(parsed.name),
+    insertRequests: [insertStatement("rest", false, segments.name, parsed.name), insertStatement("rest", true, segments.name, parsed.name)],
+    insertWsEvents: [insertStatement("ws", false, segments.name, parsed.name), insertStatement("ws", true, segments.name, parsed.name)],
+    counts: countsQuery(parsed.name),
+    rejects: rejectsQuery(parsed.name)
   };
 }
 
-export const SLOTS: readonly [Slot, Slot] = [slot(0), slot(1)];
-
-/** Whether the batch repeats a natural key within itself (then the _DEDUPE inserts are needed). */
-export const DUPLICATE_KEYS_QUERY = `SELECT
+/** Whether the batch repeats a natural key within itself (then the deduplicating inserts are needed). */
+const duplicateKeysQuery = (parsed: string) => `SELECT
     count(*) FILTER (WHERE kind = 'rest') > count(DISTINCT request_id) FILTER (WHERE kind = 'rest') AS rest,
     count(*) FILTER (WHERE kind = 'ws') > count(DISTINCT (session_id, seq)) FILTER (WHERE kind = 'ws') AS ws
-  FROM ${PARSED_TABLE} WHERE reason IS NULL`;
+  FROM ${parsed} WHERE reason IS NULL`;
 
 /** Per segment: lines read (blank lines are not records), loaded, rejected. */
-export const COUNTS_QUERY = `SELECT seg,
+const countsQuery = (parsed: string) => `SELECT seg,
     count(*) FILTER (WHERE reason IS NULL OR reason <> '') AS read,
     count(*) FILTER (WHERE reason IS NULL) AS loaded,
     count(*) FILTER (WHERE reason <> '') AS rejected
-  FROM ${PARSED_TABLE} GROUP BY seg`;
+  FROM ${parsed} GROUP BY seg`;
 
-export const REJECTS_QUERY = `SELECT "row", seg, line, reason FROM ${PARSED_TABLE} WHERE reason <> '' ORDER BY "row"`;
+const rejectsQuery = (parsed: string) => `SELECT "row", seg, line, reason FROM ${parsed} WHERE reason <> '' ORDER BY "row"`;
+
+export const SLOTS: readonly [Slot, Slot] = [slot(0), slot(1)];
