@@ -43,6 +43,7 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   // Authorization: Bearer <token>
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
   // FIX Password (554) and RawData (96), with SOH or | separators
+  // eslint-disable-next-line no-control-regex -- SOH (0x01) is FIX's field separator
   [/(^|[\x01|])(554|96)=[^\x01|]*/g, `$1$2=${REDACTED}`],
   // an EIP-712 / ECDSA signature pasted on its own (65 bytes)
   [/\b0x[0-9a-fA-F]{130}\b/g, REDACTED]
