@@ -83,6 +83,9 @@ describe("api-logs: malformed corpus", () => {
     writeFileSync(file("utf16be.ndjson"), utf16(`${line(rest("utf16be_1"))}\n`, "be"));
     writeFileSync(file("crlf.ndjson"), `${line(rest("crlf_1"))}\r\n${line(rest("crlf_2"))}\r\n{"cr": \r\n${line(rest("crlf_3"))}`); // no final newline
     writeFileSync(file("gzipped.ndjson.gz"), gzipSync(`${line(rest("gz_1"))}\n${line(rest("gz_2"))}\n`));
+    // files with no records at all are still recorded as ingested
+    writeFileSync(file("empty.ndjson"), "");
+    writeFileSync(file("blank.ndjson"), "\n\r\n  \n");
     // a 1 MB line that is fine, and a 1 MB line that is cut short
     const big = "x".repeat(1 << 20);
     writeFileSync(file("big.ndjson"), `${line(rest("big_ok", {status: 400, request_body: {note: big}, response_body: {error: "Invalid order payload"}}))}\n${line(rest("big_cut", {request_body: {note: big}})).slice(0, 900_000)}\n`);
@@ -149,7 +152,14 @@ describe("api-logs: malformed corpus", () => {
     const run = await warehouse.one("SELECT read, loaded, rejected, status FROM ingest_runs WHERE run_id = $1", [summary.runId]);
     assert.deepEqual(run, {read: BigInt(summary.read), loaded: BigInt(summary.loaded), rejected: 18n, status: "ok"});
     const files = await warehouse.all<{path: string; read: bigint; rejected: bigint}>("SELECT path, read, rejected FROM ingest_files ORDER BY path");
-    assert.equal(files.length, 9);
+    assert.equal(files.length, 11);
+    assert.deepEqual(
+      files.filter((row) => /(empty|blank)\.ndjson$/.test(row.path)).map((row) => [row.read, row.rejected]),
+      [
+        [0n, 0n],
+        [0n, 0n]
+      ]
+    );
     assert.deepEqual(
       files.find((row) => row.path.endsWith("bad.ndjson")),
       {path: file("bad.ndjson"), read: 17n, rejected: 15n}
