@@ -51,7 +51,7 @@ describe("the site, built and browsed offline", {skip: existsSync(CHROMIUM) ? fa
     server = await startServer(site.dir, 0);
     browser = await launchBrowser();
     mkdirSync(SCREENSHOTS, {recursive: true});
-    console.log(`# built in ${site.seconds.toFixed(1)} s from ${warehouse.temporary ? "a seeded test warehouse" : warehouse.path}`);
+    console.log(`# built in ${site.seconds.toFixed(1)} s from ${warehouse.temporary ? "a temporary warehouse" : warehouse.path}`);
   });
 
   after(async () => {
@@ -130,7 +130,7 @@ describe("the site with an empty warehouse", {skip: existsSync(CHROMIUM) ? false
   let browser: Browser;
 
   before(async () => {
-    warehouse = await testWarehouse({seed: false});
+    warehouse = await testWarehouse({empty: true});
     site = await buildSite(warehouse.path);
     server = await startServer(site.dir, 0);
     browser = await launchBrowser();

@@ -48,7 +48,8 @@ export function demoWorld(): DemoWorld {
     mkdirSync(base, {recursive: true});
     execFileSync(process.execPath, ["bin/workbench.mjs", "--db", db, "demo", "--seed", String(DEMO_SEED), "--out", dir], {
       cwd: ROOT,
-      stdio: ["ignore", "ignore", "inherit"]
+      stdio: ["ignore", "ignore", "pipe"], // stderr comes back in the error if the demo fails
+      maxBuffer: 64 * 1024 * 1024
     });
     writeFileSync(stamp, new Date().toISOString());
   }
