@@ -98,12 +98,16 @@ export const ingestCommand: Command = {
         );
         return;
       }
-      case "api-logs":
-        await runIngest(context, source, (warehouse, progress) => ingestApiLogs(warehouse, {files: needFiles()}, progress));
+      case "api-logs": {
+        const logFiles = needFiles(); // usage errors before the warehouse is opened
+        await runIngest(context, source, (warehouse, progress) => ingestApiLogs(warehouse, {files: logFiles}, progress));
         return;
-      case "fix":
-        await runIngest(context, source, (warehouse, progress) => ingestFix(warehouse, {files: needFiles()}, progress));
+      }
+      case "fix": {
+        const fixFiles = needFiles();
+        await runIngest(context, source, (warehouse, progress) => ingestFix(warehouse, {files: fixFiles}, progress));
         return;
+      }
       case "demo":
         await ingestDemoWorld(context, values.out ?? "data/demo");
         return;
