@@ -31,6 +31,12 @@ test("expandInputs walks directories and globs, sorted, and names what matched n
   );
   assert.throws(() => expandInputs([join(dir, "missing.ndjson")]), (error: unknown) => error instanceof InputError && /no such file/.test(error.message));
   assert.throws(() => expandInputs([join(dir, "logs/*.csv")]), /no input files match/);
+  const onlyNdjson = (path: string) => /\.ndjson(\.gz)?$/.test(path);
+  assert.deepEqual(
+    expandInputs([join(dir, "logs"), join(dir, "logs/2026/c.txt")], onlyNdjson).map((path) => path.slice(dir.length + 1)),
+    ["logs/2026/11/b.ndjson.gz", "logs/2026/c.txt", "logs/a.ndjson"],
+    "the filter applies to what directories contribute; a file named explicitly is always read"
+  );
   assert.equal(globToRegExp("/a/*.log").test("/a/b/c.log"), false);
 });
 

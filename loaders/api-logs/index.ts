@@ -13,7 +13,6 @@
  * overlapping inputs insert nothing twice.
  */
 import type {DuckDBConnection} from "@duckdb/node-api";
-import {statSync} from "node:fs";
 import {expandInputs} from "../input/files.ts";
 import type {Progress} from "../progress.ts";
 import {redactValue} from "../redact.ts";
@@ -53,21 +52,6 @@ async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
 const LOG_NAME = /\.(ndjson|jsonl|json|log|txt)(\.gz)?$|\.gz$/i;
 const MAX_SEGMENTS = 1000;
 
-/** Files to read: explicit files as given, directories and globs filtered to log-like names. */
-export function apiLogFiles(inputs: string[]): string[] {
-  const files = new Set<string>();
-  for (const input of inputs) {
-    let explicitFile = false;
-    try {
-      explicitFile = !/[*?[]/.test(input) && statSync(input).isFile();
-    } catch {
-      // expandInputs reports missing inputs
-    }
-    for (const file of expandInputs([input], (path) => explicitFile || LOG_NAME.test(path))) files.add(file);
-  }
-  return [...files].sort();
-}
-
 /** A file to read, decided before reading starts (the reader runs while the connection is busy). */
 interface PlannedFile {
   path: string;
@@ -95,7 +79,7 @@ interface Batch {
 }
 
 export async function ingestApiLogs(warehouse: Warehouse, options: ApiLogOptions, progress: Progress): Promise<IngestSummary> {
-  const files = apiLogFiles(options.files);
+  const files = expandInputs(options.files, (path) => LOG_NAME.test(path));
   const run = await IngestRun.start(warehouse, SOURCE, options.files.join(" "));
   try {
     const plan: PlannedFile[] = [];

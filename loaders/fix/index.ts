@@ -8,7 +8,6 @@
  * cursor; the file is recorded as done once its last batch is in.
  */
 import {DuckDBTimestampTZValue, type DuckDBAppender} from "@duckdb/node-api";
-import {statSync} from "node:fs";
 import {addCounts, clearCursor, readCursor, writeCursor} from "../api-logs/cursor.ts";
 import {writeRejects, type PendingReject} from "../api-logs/rejects.ts";
 import {expandInputs} from "../input/files.ts";
@@ -121,22 +120,8 @@ export interface FixOptions {
   batchLines?: number;
 }
 
-export function fixFiles(inputs: string[]): string[] {
-  const files = new Set<string>();
-  for (const input of inputs) {
-    let explicitFile = false;
-    try {
-      explicitFile = !/[*?[]/.test(input) && statSync(input).isFile();
-    } catch {
-      // expandInputs reports missing inputs
-    }
-    for (const file of expandInputs([input], (path) => explicitFile || LOG_NAME.test(path))) files.add(file);
-  }
-  return [...files].sort();
-}
-
 export async function ingestFix(warehouse: Warehouse, options: FixOptions, progress: Progress): Promise<IngestSummary> {
-  const files = fixFiles(options.files);
+  const files = expandInputs(options.files, (path) => LOG_NAME.test(path));
   const run = await IngestRun.start(warehouse, SOURCE, options.files.join(" "));
   let lines = 0;
   try {

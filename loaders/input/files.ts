@@ -1,6 +1,8 @@
 /**
  * Turns what a user typed after --file into a sorted list of files: plain files, directories
  * (walked recursively) and globs (`*`, `?`, `**`). Node 20 has no fs.glob, hence the small matcher.
+ * `accept` filters what directories and globs contribute (e.g. by extension); a file named
+ * explicitly is always read, whatever its name.
  */
 import {existsSync, readdirSync, statSync} from "node:fs";
 import {join, resolve, sep} from "node:path";
@@ -12,7 +14,8 @@ export function expandInputs(inputs: string[], accept: (path: string) => boolean
   const files = new Set<string>();
   for (const input of inputs) {
     const matched = GLOB_CHARS.test(input) ? expandGlob(input) : expandPath(input);
-    const accepted = matched.filter((file) => accept(file));
+    const named = !GLOB_CHARS.test(input) && statSync(resolve(input)).isFile();
+    const accepted = named ? matched : matched.filter((file) => accept(file));
     if (accepted.length === 0) throw new InputError(input, undefined, "no input files match");
     for (const file of accepted) files.add(file);
   }

@@ -4,8 +4,7 @@
  * incrementally from the Intercom REST API. Each file (or API page) is one transaction recorded
  * for resume; every record read is loaded or quarantined; categories are assigned at the end.
  */
-import {existsSync, statSync} from "node:fs";
-import {resolve} from "node:path";
+import {statSync} from "node:fs";
 import {UsageError} from "../errors.ts";
 import {expandInputs} from "../input/files.ts";
 import {readLines} from "../input/lines.ts";
@@ -36,14 +35,13 @@ export interface IntercomOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Files a directory or glob contributes (a file named explicitly is always read). */
+/** Files a directory or glob contributes (expandInputs always reads a file named explicitly). */
 const INPUT_FILE = /\.(json|jsonl|ndjson|csv|txt)(\.gz)?$/i;
 
 export async function ingestIntercom(warehouse: Warehouse, options: IntercomOptions, progress: Progress): Promise<IngestSummary> {
   const inputs = options.files ?? [];
   if (inputs.length === 0 && !options.api) throw new UsageError("ingest intercom needs --file PATH or --api URL");
-  const named = new Set(inputs.map((input) => resolve(input)).filter((path) => existsSync(path) && statSync(path).isFile()));
-  const files = inputs.length ? expandInputs(inputs, (path) => named.has(path) || INPUT_FILE.test(path)) : [];
+  const files = inputs.length ? expandInputs(inputs, (path) => INPUT_FILE.test(path)) : [];
   const label = [...inputs, ...(options.api ? [normaliseBase(options.api)] : [])].join(" ");
   const run = await IngestRun.start(warehouse, SOURCE, label);
   let store: TicketStore | undefined;
