@@ -29,8 +29,8 @@ await extract(async (warehouse) => {
   );
   const rejects = await warehouse.all<{day: bigint; source: string; reason: string; rejects: bigint}>(
     `SELECT epoch_ms(date_trunc('day', rejected_at)) AS day, source,
-            coalesce(nullif(trim(split_part(reason, ':', 1)), ''), 'unknown') AS reason, count(*) AS rejects
-     FROM rejects GROUP BY ALL ORDER BY day, source, reason`
+            reason_code AS reason, count(*) AS rejects
+     FROM reject_reasons GROUP BY ALL ORDER BY day, source, reason`
   );
   const history: IngestHistory = {
     generated_at: new Date().toISOString(),

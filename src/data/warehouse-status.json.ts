@@ -67,9 +67,9 @@ await extract(async (warehouse) => {
      QUALIFY row_number() OVER (PARTITION BY source ORDER BY run_id DESC) = 1`
   );
   const rejects = await warehouse.all<{source: string; reason: string; rejects: bigint; last_rejected_at: bigint}>(
-    `SELECT source, coalesce(nullif(trim(split_part(reason, ':', 1)), ''), 'unknown') AS reason, count(*) AS rejects,
+    `SELECT source, reason_code AS reason, count(*) AS rejects,
             epoch_ms(max(rejected_at)) AS last_rejected_at
-     FROM rejects GROUP BY ALL ORDER BY rejects DESC, source, reason`
+     FROM reject_reasons GROUP BY ALL ORDER BY rejects DESC, source, reason`
   );
 
   const known = new Set(SOURCES.map((s) => s.source));
