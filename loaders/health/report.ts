@@ -169,8 +169,8 @@ export function iso(date: Date | null | undefined): string | null {
   return date ? date.toISOString().replace(".000Z", "Z") : null;
 }
 
-/** A conversation with the workbench's SLA outcome under a policy. */
-export interface EvaluatedTicket {
+/** What the SLA evaluation reports about a conversation, as the warehouse gives it. */
+interface TicketFacts {
   ticket_id: string;
   week: string;
   tier: string;
@@ -178,17 +178,15 @@ export interface EvaluatedTicket {
   category: string;
   assignee: string | null;
   sla_status: string;
+}
+
+/** A conversation with the workbench's SLA outcome under a policy. */
+export interface EvaluatedTicket extends TicketFacts {
   sla: SlaResult;
 }
 
-interface TicketRow {
-  ticket_id: string;
-  week: string;
-  tier: string;
-  priority: string | null;
-  category: string;
-  assignee: string | null;
-  sla_status: string;
+/** A conversation with the timestamps the policy clocks run on. */
+interface TicketRow extends TicketFacts {
   created_at: Date;
   first_admin_reply_at: Date | null;
   first_closed_at: Date | null;
