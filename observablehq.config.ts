@@ -18,12 +18,26 @@ interface Section {
   pages: PageLink[];
 }
 
-/** Sidebar sections: link only pages that exist (the home page describes what is coming). */
+/** Sidebar sections, in the order an escalation engineer reaches for them. */
 const pages: Section[] = [
+  {
+    name: "Investigate",
+    open: true,
+    pages: [
+      {name: "Investigate a user", path: "/investigate"},
+      {name: "Markets & disputes", path: "/markets/"}
+    ]
+  },
   {
     name: "Support program",
     open: true,
-    pages: [{name: "Program health", path: "/health"}]
+    pages: [
+      {name: "Program health", path: "/health"},
+      {name: "Escalation patterns", path: "/escalations"},
+      {name: "Incidents", path: "/incidents/"},
+      {name: "Proactive outreach", path: "/outreach"},
+      {name: "Product feedback", path: "/feedback"}
+    ]
   },
   {
     name: "Warehouse",

@@ -8,7 +8,7 @@ import type {Command} from "./command.ts";
 import {demoCommand} from "./commands/demo.ts";
 import {ingestCommand} from "./commands/ingest.ts";
 import {rejectsCommand} from "./commands/rejects.ts";
-import {reportCommand} from "./commands/report.ts";
+import {reportCommand} from "./commands/report/index.ts";
 import {statusCommand} from "./commands/status.ts";
 
 const COMMANDS: Command[] = [demoCommand, ingestCommand, statusCommand, rejectsCommand, reportCommand];

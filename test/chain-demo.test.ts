@@ -8,7 +8,7 @@ import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {demoWorld} from "./helpers/demo-world.ts";
 
 test("the demo's chain replay: every action on chain, and the reconciliation shows exactly the planted discrepancies", async () => {
-  const world = demoWorld();
+  const world = await demoWorld();
   const warehouse = await Warehouse.open(world.db, {readOnly: true});
   try {
     const rows = await warehouse.all<{user: string; asset: string; implied_units: bigint; on_chain_units: bigint}>(

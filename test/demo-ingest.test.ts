@@ -14,7 +14,7 @@ let warehouse: Warehouse;
 const scratch = mkdtempSync(join(tmpdir(), "demo-ingest-"));
 
 before(async () => {
-  world = demoWorld();
+  world = await demoWorld();
   warehouse = await Warehouse.open(world.db, {readOnly: true});
 });
 after(() => {

@@ -6,8 +6,8 @@ import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, before, test} from "node:test";
-import {loadPolicy} from "../loaders/health/policy.ts";
-import {buildHealthReport, type HealthReport} from "../loaders/health/report.ts";
+import {loadPolicy} from "../analysis/health/policy.ts";
+import {buildHealthReport, type HealthReport} from "../analysis/health/report.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 
 let dir: string;

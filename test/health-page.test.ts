@@ -9,7 +9,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, before, describe, test} from "node:test";
 import type {Page} from "playwright-core";
-import type {HealthReport} from "../loaders/health/report.ts";
+import type {HealthReport} from "../analysis/health/report.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {startServer, type SiteServer} from "../scripts/serve.ts";
 import {CHROMIUM, launchBrowser, problems, type Browser} from "./helpers/browser.ts";

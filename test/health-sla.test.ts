@@ -2,10 +2,10 @@
 // edits, and the per-conversation outcome. Every expectation is worked out by hand in the comments.
 import assert from "node:assert/strict";
 import {test} from "node:test";
-import {makeClock} from "../loaders/health/clock.ts";
-import {applyEdits, loadPolicy, PolicyError, validatePolicy} from "../loaders/health/policy.ts";
-import {evaluateSla, tally, type SlaInput} from "../loaders/health/sla.ts";
-import {parseWeek, shiftWeek, weekOf, weeksEnding} from "../loaders/health/week.ts";
+import {makeClock} from "../analysis/health/clock.ts";
+import {applyEdits, loadPolicy, PolicyError, validatePolicy} from "../analysis/health/policy.ts";
+import {evaluateSla, tally, type SlaInput} from "../analysis/health/sla.ts";
+import {parseWeek, shiftWeek, weekOf, weeksEnding} from "../analysis/health/week.ts";
 
 const t = (iso: string) => Date.parse(iso);
 const NY_9_TO_5 = {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]};

@@ -3,7 +3,7 @@
  * KPI cards with week-over-week change, the week in the URL, and plain tables (every row in the
  * DOM, so the page prints whole). Plain DOM; charts are drawn in the page with Plot.
  */
-import type {HealthReport} from "../../loaders/health/report.js";
+import type {HealthReport} from "../../analysis/health/report.js";
 import {el} from "./status.js";
 
 export type {HealthReport};

@@ -5,10 +5,10 @@
  * Aggregates, ticket ids, tiers, categories and agent names only: no emails, wallets or messages.
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
-import {applyEdits, type CompiledPolicy} from "../../loaders/health/policy.ts";
-import {assembleHealthReport, iso, loadHealthData, TREND_WEEKS, type HealthReport, type Metrics} from "../../loaders/health/report.ts";
-import {slaWhatIf, type WhatIfReport} from "../../loaders/health/what-if.ts";
-import {parseWeek, shiftWeek, weekOf} from "../../loaders/health/week.ts";
+import {applyEdits, type CompiledPolicy} from "../../analysis/health/policy.ts";
+import {assembleHealthReport, iso, loadHealthData, TREND_WEEKS, type HealthReport, type Metrics} from "../../analysis/health/report.ts";
+import {slaWhatIf, type WhatIfReport} from "../../analysis/health/what-if.ts";
+import {parseWeek, shiftWeek, weekOf} from "../../analysis/health/week.ts";
 
 /** How many weeks (newest first) the page offers in its week picker. */
 export const PAGE_WEEKS = 26;

@@ -2,7 +2,7 @@
  * data/health.json: the weekly program-health reports for the health page (shape: health-page.ts),
  * under the SLA policy in config/sla-policy.json ($WORKBENCH_SLA_POLICY to use another file).
  */
-import {DEFAULT_POLICY_FILE, loadPolicy} from "../../loaders/health/policy.ts";
+import {DEFAULT_POLICY_FILE, loadPolicy} from "../../analysis/health/policy.ts";
 import {buildHealthPageData} from "./health-page.ts";
 import {extract, ExtractError, writeJson} from "./lib/warehouse-extract.ts";
 

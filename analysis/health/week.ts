@@ -2,7 +2,7 @@
  * ISO weeks in UTC ("2026-W46" = Monday 2026-11-09 00:00Z up to Monday 2026-11-16 00:00Z), the
  * cohort key of the health metrics. Same labels as DuckDB's `strftime(ts AT TIME ZONE 'UTC', '%G-W%V')`.
  */
-import {UsageError} from "../errors.ts";
+import {UsageError} from "../../loaders/errors.ts";
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;

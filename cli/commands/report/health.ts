@@ -1,58 +1,11 @@
-/**
- * `workbench report <name>`: the reports leadership and the program owner read. Each report is a
- * subcommand in REPORTS (health, sla what-if; incidents and feedback join the same list), printing
- * one JSON object (`--format json`), a Markdown report (`md`) or text tables (`table`).
- */
-import {UsageError} from "../../loaders/errors.ts";
-import {applyEdits, DEFAULT_POLICY_FILE, loadPolicy} from "../../loaders/health/policy.ts";
-import {buildHealthReport, type HealthReport, type Metrics} from "../../loaders/health/report.ts";
-import {slaWhatIf, type Comparison, type WhatIfReport} from "../../loaders/health/what-if.ts";
-import {Warehouse} from "../../loaders/warehouse/connection.ts";
-import {parseInteger, parseOptions, type Command, type CommandContext} from "../command.ts";
-import {formatRows, parseFormat, type Format} from "../output.ts";
+/** `workbench report health`: the weekly program-health review (analysis/health/). */
+import {UsageError} from "../../../loaders/errors.ts";
+import {DEFAULT_POLICY_FILE, loadPolicy} from "../../../analysis/health/policy.ts";
+import {buildHealthReport, type HealthReport, type Metrics} from "../../../analysis/health/report.ts";
+import {parseOptions} from "../../command.ts";
+import {parseFormat} from "../../output.ts";
+import {minutes, pct, render, signed, withWarehouse, type Report, type Section} from "./common.ts";
 
-interface Report {
-  name: string;
-  summary: string;
-  usage: string;
-  run(context: CommandContext): Promise<void>;
-}
-
-/** A titled block of rows: rendered as a Markdown section or a text table. */
-interface Section {
-  title: string;
-  note?: string;
-  rows: Record<string, unknown>[];
-}
-
-function render(title: string, intro: string[], sections: Section[], format: Format): string {
-  if (format === "md") {
-    return [
-      `# ${title}`,
-      "",
-      ...intro.map((line) => `${line}  `),
-      ...sections.flatMap((s) => ["", `## ${s.title}`, ...(s.note ? ["", s.note] : []), "", formatRows(s.rows, "md")])
-    ].join("\n");
-  }
-  return [title, ...intro, ...sections.flatMap((s) => ["", `${s.title}${s.note ? ` (${s.note})` : ""}`, formatRows(s.rows, "table")])].join("\n");
-}
-
-const pct = (value: number | null) => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
-const minutes = (value: number | null) => (value === null ? "–" : value.toFixed(1));
-const signed = (value: number | null, unit: (v: number) => string) =>
-  value === null ? "–" : `${value > 0 ? "+" : value < 0 ? "−" : "±"}${unit(Math.abs(value))}`;
-
-async function withWarehouse<T>(context: CommandContext, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const warehouse = await Warehouse.open(context.db, {waitSeconds: context.waitSeconds});
-  try {
-    return await work(warehouse);
-  } finally {
-    warehouse.close();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// health
 
 const HEALTH_USAGE = "workbench report health --week 2026-W46 [--policy FILE] [--format json|md|table]";
 
@@ -199,7 +152,7 @@ function tallyCells(t: {hit: number; missed: number; active: number; attainment:
 /** The Sunday of a week whose exclusive end is `end`. */
 const lastDay = (end: string) => new Date(Date.parse(end) - 86_400_000).toISOString().slice(0, 10);
 
-const healthReport: Report = {
+export const healthReport: Report = {
   name: "health",
   summary: "weekly program health: volume, FRT, time to close, SLA, CSAT, reopens, escalations, agents",
   usage: HEALTH_USAGE,
@@ -221,99 +174,3 @@ const healthReport: Report = {
   }
 };
 
-// ---------------------------------------------------------------------------------------------
-// sla what-if
-
-const SLA_USAGE =
-  "workbench report sla (--edit EDIT... | --preset NAME) [--weeks N] [--week LAST] [--policy FILE] [--format json|md|table]\n" +
-  "  EDIT: <tier>[/<priority>].<first_response_minutes|resolution_minutes|clock>=<value>, e.g. VIP.first_response_minutes=15, advanced.clock=24/7";
-
-function comparisonCells(c: Comparison) {
-  return {
-    "hit (now)": c.current.hit,
-    "missed (now)": c.current.missed,
-    "attainment (now)": pct(c.current.attainment),
-    "hit (edited)": c.edited.hit,
-    "missed (edited)": c.edited.missed,
-    "attainment (edited)": pct(c.edited.attainment),
-    change: signed(c.attainment_change, (v) => `${(v * 100).toFixed(1)} pts`)
-  };
-}
-
-function whatIfSections(r: WhatIfReport): Section[] {
-  return [
-    {title: "Per week", rows: r.weeks.map((w) => ({week: w.week, ...comparisonCells(w)}))},
-    {title: "Per tier", rows: r.by_tier.map((t) => ({tier: t.tier, ...comparisonCells(t)}))},
-    {title: "All weeks", rows: [{scope: "all", ...comparisonCells(r.total)}]},
-    {
-      title: "Conversations whose outcome changes",
-      note: `${r.changed_conversations} in total; newest ${r.changed.length} listed`,
-      rows: r.changed
-    }
-  ];
-}
-
-const slaReport: Report = {
-  name: "sla",
-  summary: "SLA what-if: the last N weeks' attainment under an edited policy, next to the current one",
-  usage: SLA_USAGE,
-  async run(context) {
-    const {values} = parseOptions(
-      context.args,
-      {
-        edit: {type: "string", multiple: true},
-        preset: {type: "string"},
-        weeks: {type: "string"},
-        week: {type: "string"},
-        policy: {type: "string"},
-        format: {type: "string"}
-      },
-      SLA_USAGE
-    );
-    const format = parseFormat(values.format);
-    const weeks = parseInteger("weeks", values.weeks, 8);
-    if (weeks < 1 || weeks > 104) throw new UsageError("--weeks must be between 1 and 104");
-    const policy = loadPolicy(values.policy ?? DEFAULT_POLICY_FILE);
-    const edits = [...(values.edit ?? [])];
-    if (values.preset) {
-      const preset = policy.spec.what_if?.find((p) => p.name === values.preset);
-      if (!preset) {
-        const names = (policy.spec.what_if ?? []).map((p) => `"${p.name}"`).join(", ") || "none";
-        throw new UsageError(`no what-if preset "${values.preset}" in ${policy.source} (presets: ${names})`);
-      }
-      edits.push(...preset.edits);
-    }
-    if (edits.length === 0) throw new UsageError(`nothing to compare: pass --edit or --preset\n\nusage: ${SLA_USAGE}`);
-    const edited = applyEdits(policy, edits);
-    const report = await withWarehouse(context, (warehouse) => slaWhatIf(warehouse, policy, edited, {weeks, lastWeek: values.week}));
-    if (format === "json") {
-      console.log(JSON.stringify(report, null, 2));
-      return;
-    }
-    const last = report.weeks[report.weeks.length - 1].week;
-    const intro = [
-      `Policy in force: ${report.policy}. Edited: ${edits.join(", ")}.`,
-      `Conversations created in the ${weeks} weeks ending ${last} (ISO weeks, UTC), judged at ${report.as_of ?? "–"}.`
-    ];
-    console.log(render("SLA what-if", intro, whatIfSections(report), format));
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
-
-/** Every report, in the order `workbench report --help` lists them. */
-export const REPORTS: Report[] = [healthReport, slaReport];
-
-const USAGE = ["workbench report <report> [options]", ...REPORTS.map((r) => `  ${r.name.padEnd(8)} ${r.summary}\n           ${r.usage}`)].join("\n");
-
-export const reportCommand: Command = {
-  name: "report",
-  summary: `reports for the weekly review (${REPORTS.map((r) => r.name).join(", ")})`,
-  usage: USAGE,
-  async run(context) {
-    const [name, ...args] = context.args;
-    const report = REPORTS.find((r) => r.name === name);
-    if (!report) throw new UsageError(`${name ? `unknown report "${name}"` : "which report?"}\n\nusage: ${USAGE}`);
-    await report.run({...context, args});
-  }
-};

@@ -3,7 +3,7 @@
  * attainment under the policy in force, so the program owner sees what a target would cost
  * before setting it ("VIP first response 15 minutes": how many more misses per week?).
  */
-import type {Warehouse} from "../warehouse/connection.ts";
+import type {Warehouse} from "../../loaders/warehouse/connection.ts";
 import type {CompiledPolicy} from "./policy.ts";
 import {asOf, evaluateTickets, iso, loadSlaInputs, tierRank, type EvaluatedTicket} from "./report.ts";
 import {tally, type Tally} from "./sla.ts";

@@ -6,7 +6,7 @@
  */
 import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
-import {WorkbenchError} from "../errors.ts";
+import {WorkbenchError} from "../../loaders/errors.ts";
 import {ClockError, makeClock, type Clock, type ClockSpec} from "./clock.ts";
 
 export const DEFAULT_POLICY_FILE = "config/sla-policy.json";

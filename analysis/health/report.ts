@@ -3,7 +3,7 @@
  * (loaders/warehouse/views/050_health.sql) and the SLA policy, that `workbench report health`
  * prints and the health page renders. Both call `buildHealthReport`, so their numbers cannot differ.
  */
-import type {Warehouse} from "../warehouse/connection.ts";
+import type {Warehouse} from "../../loaders/warehouse/connection.ts";
 import type {CompiledPolicy} from "./policy.ts";
 import {evaluateSla, tally, type Outcome, type SlaResult, type Tally, type TargetResult} from "./sla.ts";
 import {parseWeek, shiftWeek, weeksEnding, type IsoWeek} from "./week.ts";
