@@ -7,6 +7,8 @@
  * build time, and the Google Fonts stylesheet in the browser.
  */
 
+import {dynamicPaths} from "./src/data/lib/routes.ts";
+
 interface PageLink {
   name: string;
   path: string;
@@ -54,6 +56,7 @@ export default {
   output: process.env.WORKBENCH_SITE_OUTPUT ?? "dist",
   title: "Escalation workbench",
   pages,
+  dynamicPaths,
   sidebar: true,
   pager: false,
   search: false,
