@@ -19,7 +19,7 @@ const DATA_CODE = ["demo", "contracts", "loaders", "cli/commands/demo.ts", "cli/
 /** ...except these, which only read the warehouse (re-created on every open). */
 const READ_SIDE = new Set(["loaders/warehouse/views"]);
 /** Older cached worlds are kept this long: another test run may still be reading one. */
-const KEEP_OLD_MS = 3 * 3600_000;
+const KEEP_OLD_MS = 12 * 3600_000;
 /** A generation lock older than this belongs to a run that died. */
 const STALE_LOCK_MS = 30 * 60_000;
 
@@ -89,8 +89,12 @@ export async function cachedOnce(base: string, prefix: string, produce: () => vo
   }
 }
 
+/**
+ * The demo world for the current code. $WORKBENCH_TEST_WORLD=<key> pins an existing cache entry
+ * instead (while developing read-side code next to someone changing the loaders).
+ */
 export async function demoWorld(): Promise<DemoWorld> {
-  const key = `demo-${DEMO_SEED}-${hashTree(DATA_CODE, READ_SIDE)}`;
+  const key = process.env.WORKBENCH_TEST_WORLD || `demo-${DEMO_SEED}-${hashTree(DATA_CODE, READ_SIDE)}`;
   const base = join(TEST_CACHE, key);
   const dir = join(base, "demo");
   const db = join(base, "warehouse.duckdb");
