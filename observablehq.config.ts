@@ -7,6 +7,7 @@
  * build time, and the Google Fonts stylesheet in the browser.
  */
 
+import {existsSync} from "node:fs";
 import {dynamicPaths} from "./src/data/lib/routes.ts";
 
 interface PageLink {
@@ -21,7 +22,7 @@ interface Section {
 }
 
 /** Sidebar sections, in the order an escalation engineer reaches for them. */
-const pages: Section[] = [
+const sections: Section[] = [
   {
     name: "Investigate",
     open: true,
@@ -47,6 +48,14 @@ const pages: Section[] = [
     pages: [{name: "Ingest runs & quarantine", path: "/ingest"}]
   }
 ];
+
+/** A page's source file: /health -> src/health.md, /incidents/ -> src/incidents/index.md. */
+const pageExists = (path: string) => existsSync(`src${path.endsWith("/") ? `${path}index` : path}.md`);
+
+/** Framework builds every listed page, so list only those whose source exists. */
+const pages = sections
+  .map((section) => ({...section, pages: section.pages.filter((page) => pageExists(page.path))}))
+  .filter((section) => section.pages.length > 0);
 
 const builtAt = new Date().toISOString().slice(0, 16).replace("T", " ");
 
