@@ -4,18 +4,19 @@
  * process so its peak RSS is its own. Writes bench/results/api-logs.json.
  *
  *   npx tsx bench/api-logs.ts [--lines N] [--repeat R] [--gzip] [--batch-mb MB]
+ *   npx tsx bench/api-logs.ts --demo DIR [--repeat R]     # a demo world's api-logs/ (workbench demo --no-ingest)
  *
  * The input (REST access lines and WebSocket session lines interleaved, in the docs/sources.md
  * shape) comes from the seeded generator below, cached under $TMPDIR/workbench-bench/ by line
  * count, so the demo generator is not involved.
  */
-import {spawnSync} from "node:child_process";
 import {once} from "node:events";
-import {closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync} from "node:fs";
+import {closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {createGzip} from "node:zlib";
+import {compare, machine, measureInChild, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -211,92 +212,54 @@ export async function writeApiLogFile(path: string, options: GeneratorOptions): 
 // ---------------------------------------------------------------------------------------------
 // measurement
 
-interface Measurement {
-  seconds: number;
-  cpuSeconds: number;
-  maxRssMb: number;
-  rows?: number;
-  summary?: unknown;
-  phases?: Record<string, {wall: number; cpu: number}>;
-}
+const sql = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
-function cpuSeconds(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
-}
-
-/** Child mode: one measurement in a fresh process, result as JSON on the last stdout line. */
-async function child(kind: string, file: string, db: string, batchMb: number | undefined): Promise<void> {
+/**
+ * The baseline: DuckDB's own read_json of the same files into tables (REST and WebSocket lines into
+ * their own, as the loader does), skipping the demo's deliberately malformed lines.
+ */
+async function readJsonBaseline(files: string[], db: string): Promise<Partial<Measurement>> {
   const {DuckDBInstance} = await import("@duckdb/node-api");
-  for (const path of [db, `${db}.wal`]) rmSync(path, {force: true});
-  const result: Measurement = {seconds: 0, cpuSeconds: 0, maxRssMb: 0};
-  if (kind === "read_json") {
-    const instance = await DuckDBInstance.create(db);
-    const connection = await instance.connect();
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    await connection.run(`CREATE TABLE t AS SELECT * FROM read_json('${file.replace(/'/g, "''")}', format = 'newline_delimited')`);
-    await connection.run("CHECKPOINT");
-    result.seconds = (performance.now() - start) / 1000;
-    result.cpuSeconds = cpuSeconds(cpu);
-    const reader = await connection.runAndReadAll("SELECT count(*) FROM t");
-    result.rows = Number(reader.getRows()[0][0]);
-    connection.closeSync();
-    instance.closeSync();
-  } else {
-    const {Warehouse} = await import("../loaders/warehouse/connection.ts");
-    const {ingestApiLogs, phaseTimings} = await import("../loaders/api-logs/index.ts");
-    const warehouse = await Warehouse.open(db);
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    const options = {files: [file], ...(batchMb ? {batchBytes: batchMb << 20} : {})};
-    const summary = await ingestApiLogs(warehouse, options, {update() {}, note() {}});
-    await warehouse.run("CHECKPOINT");
-    result.seconds = (performance.now() - start) / 1000;
-    result.cpuSeconds = cpuSeconds(cpu);
-    result.rows = summary.read;
-    result.summary = summary;
-    result.phases = Object.fromEntries(
-      Object.entries(phaseTimings).map(([phase, {wallMs, cpuMs}]) => [phase, {wall: Math.round(wallMs) / 1000, cpu: Math.round(cpuMs) / 1000}])
+  const instance = await DuckDBInstance.create(db);
+  const connection = await instance.connect();
+  const groups = [files.filter((f) => !/(^|\/)ws-[^/]*$/.test(f)), files.filter((f) => /(^|\/)ws-[^/]*$/.test(f))].filter((g) => g.length);
+  let rows = 0;
+  for (const [i, group] of groups.entries()) {
+    await connection.run(
+      `CREATE TABLE t${i} AS SELECT * FROM read_json([${group.map(sql).join(", ")}], format = 'newline_delimited', union_by_name = true, ignore_errors = true)`
     );
-    warehouse.close();
+    rows += Number((await connection.runAndReadAll(`SELECT count(*) FROM t${i}`)).getRows()[0][0]);
   }
-  for (const path of [db, `${db}.wal`]) rmSync(path, {force: true});
-  result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  console.log(JSON.stringify(result));
+  await connection.run("CHECKPOINT");
+  connection.closeSync();
+  instance.closeSync();
+  return {rows};
 }
 
-function measure(kind: string, file: string, db: string, batchMb: number | undefined): Measurement {
-  const args = ["--import", "tsx", import.meta.filename, "--child", kind, "--file", file, "--db", db];
-  if (batchMb) args.push("--batch-mb", String(batchMb));
-  const out = spawnSync(process.execPath, args, {encoding: "utf-8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "inherit"]});
-  if (out.status !== 0) throw new Error(`${kind} child failed with status ${out.status}`);
-  const lines = out.stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as Measurement;
+async function loaderRun(files: string[], db: string, batchMb: number | undefined): Promise<Partial<Measurement>> {
+  const {Warehouse} = await import("../loaders/warehouse/connection.ts");
+  const {ingestApiLogs, phaseTimings} = await import("../loaders/api-logs/index.ts");
+  const warehouse = await Warehouse.open(db);
+  const summary = await ingestApiLogs(warehouse, {files, ...(batchMb ? {batchBytes: batchMb << 20} : {})}, {update() {}, note() {}});
+  await warehouse.run("CHECKPOINT");
+  warehouse.close();
+  const phases = Object.fromEntries(
+    Object.entries(phaseTimings).map(([phase, {wallMs, cpuMs}]) => [phase, {wall: Math.round(wallMs) / 1000, cpu: Math.round(cpuMs) / 1000}])
+  );
+  return {rows: summary.read, summary, phases};
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-};
-
-async function main(): Promise<void> {
-  const {values} = parseArgs({
-    options: {
-      lines: {type: "string", default: "1000000"},
-      repeat: {type: "string", default: "2"},
-      gzip: {type: "boolean", default: false},
-      "batch-mb": {type: "string"},
-      child: {type: "string"},
-      file: {type: "string"},
-      db: {type: "string"}
-    }
-  });
-  const batchMb = values["batch-mb"] ? Number(values["batch-mb"]) : undefined;
-  if (values.child) return child(values.child, values.file!, values.db!, batchMb);
-
+/** The input: a synthetic file of `lines` lines (cached), or a demo world's api-logs/ directory. */
+async function input(values: {lines: string; gzip: boolean; demo?: string}): Promise<{key: string; files: string[]; lines: number; bytes: number}> {
+  if (values.demo) {
+    const dir = join(values.demo, "api-logs");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".ndjson.gz")).sort().map((f) => join(dir, f));
+    if (!files.length) throw new Error(`no *.ndjson.gz under ${dir}: generate a demo first (workbench demo --no-ingest --out ${values.demo})`);
+    const truth = JSON.parse(readFileSync(join(values.demo, "truth.json"), "utf-8")) as {scale: string; counts: Record<string, number>};
+    const lines = Object.entries(truth.counts).filter(([path]) => path.startsWith("api-logs/")).reduce((sum, [, n]) => sum + n, 0);
+    return {key: `demo-${truth.scale}`, files, lines, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0)};
+  }
   const lines = Number(values.lines);
-  const repeat = Number(values.repeat);
   const dir = join(tmpdir(), "workbench-bench");
   mkdirSync(dir, {recursive: true});
   const file = join(dir, `api-logs-${lines}.ndjson${values.gzip ? ".gz" : ""}`);
@@ -307,77 +270,57 @@ async function main(): Promise<void> {
     renameSync(partial, file);
     console.log(`generated ${file}: ${lines} lines, ${(bytes / 1e6).toFixed(0)} MB of text in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
-  const db = join(dir, `bench-${process.pid}.duckdb`);
+  return {key: `synthetic-${lines}${values.gzip ? "-gz" : ""}`, files: [file], lines, bytes: statSync(file).size};
+}
+
+async function main(): Promise<void> {
+  const {values} = parseArgs({
+    options: {
+      lines: {type: "string", default: "1000000"},
+      repeat: {type: "string", default: "2"},
+      gzip: {type: "boolean", default: false},
+      demo: {type: "string"},
+      "batch-mb": {type: "string"},
+      child: {type: "string"},
+      file: {type: "string", multiple: true},
+      db: {type: "string"}
+    }
+  });
+  const batchMb = values["batch-mb"] ? Number(values["batch-mb"]) : undefined;
+  if (values.child) {
+    const files = values.file!;
+    return reportChild(values.db!, () => (values.child === "read_json" ? readJsonBaseline(files, values.db!) : loaderRun(files, values.db!, batchMb)));
+  }
+  const {key, files, lines, bytes} = await input(values);
+  const repeat = Number(values.repeat);
+  const db = join(tmpdir(), `workbench-bench-${process.pid}.duckdb`);
+  const args = [...files.flatMap((f) => ["--file", f]), "--db", db, ...(batchMb ? ["--batch-mb", String(batchMb)] : [])];
   const readJson: Measurement[] = [];
   const ingest: Measurement[] = [];
-  // interleaved, so a noisy neighbour on the machine hits both sides alike
   for (let i = 0; i < repeat; i++) {
-    readJson.push(measure("read_json", file, db, batchMb));
+    readJson.push(measureInChild(import.meta.filename, "read_json", args));
     console.log(`read_json      ${readJson[i].seconds.toFixed(2)} s  cpu ${readJson[i].cpuSeconds.toFixed(2)} s  peak RSS ${readJson[i].maxRssMb} MB`);
-    ingest.push(measure("ingest", file, db, batchMb));
+    ingest.push(measureInChild(import.meta.filename, "ingest", args));
     console.log(`ingestApiLogs  ${ingest[i].seconds.toFixed(2)} s  cpu ${ingest[i].cpuSeconds.toFixed(2)} s  peak RSS ${ingest[i].maxRssMb} MB  ${JSON.stringify(ingest[i].phases)}`);
   }
-  const best = (list: Measurement[]) => list.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const ingestBest = best(ingest);
-  const readJsonBest = best(readJson);
-  const results = {
-    benchmark: "api-logs",
-    date: new Date().toISOString(),
-    command: `npx tsx bench/api-logs.ts --lines ${lines} --repeat ${repeat}${values.gzip ? " --gzip" : ""}${batchMb ? ` --batch-mb ${batchMb}` : ""}`,
-    input: {file, lines, bytes: statSync(file).size, gzip: values.gzip},
-    machine: {cpus: (await import("node:os")).cpus().length, node: process.version, loadavg: (await import("node:os")).loadavg()},
-    ingestApiLogs: {
-      best_seconds: ingestBest.seconds,
-      median_seconds: median(ingest.map((m) => m.seconds)),
-      lines_per_second: Math.round(lines / ingestBest.seconds),
-      cpu_seconds: ingestBest.cpuSeconds,
-      peak_rss_mb: Math.max(...ingest.map((m) => m.maxRssMb)),
-      phases_of_best_run_seconds: ingestBest.phases,
-      summary: ingestBest.summary
-    },
-    read_json: {
-      best_seconds: readJsonBest.seconds,
-      median_seconds: median(readJson.map((m) => m.seconds)),
-      lines_per_second: Math.round(lines / readJsonBest.seconds),
-      cpu_seconds: readJsonBest.cpuSeconds,
-      peak_rss_mb: Math.max(...readJson.map((m) => m.maxRssMb)),
-      rows: readJsonBest.rows
-    },
-    ratio_best: Number((ingestBest.seconds / readJsonBest.seconds).toFixed(2)),
-    // CPU seconds (all threads) are steadier than wall time when the machine is shared
-    cpu_ratio: Number((ingestBest.cpuSeconds / readJsonBest.cpuSeconds).toFixed(2)),
-    ratio_median: Number((median(ingest.map((m) => m.seconds)) / median(readJson.map((m) => m.seconds))).toFixed(2)),
-    runs: {ingest: ingest.map((m) => m.seconds), read_json: readJson.map((m) => m.seconds)}
-  };
-  // one entry per input size, so the 1M and 10M figures sit side by side
-  mkdirSync(join(import.meta.dirname, "results"), {recursive: true});
-  const output = join(import.meta.dirname, "results", "api-logs.json");
-  let previous: {by_lines?: Record<string, unknown>; history?: unknown[]} = {};
-  try {
-    previous = JSON.parse(readFileSync(output, "utf-8")) as typeof previous;
-  } catch {
-    // first run
-  }
-  const byLines = {...previous.by_lines, [String(lines)]: results};
-  // every run, briefly: one run on a shared machine is not a measurement
-  const history = [
-    ...(previous.history ?? []),
-    {
-      date: results.date,
-      lines,
-      ratio_best: results.ratio_best,
-      cpu_ratio: results.cpu_ratio,
-      ingest_lines_per_second: results.ingestApiLogs.lines_per_second,
-      read_json_lines_per_second: results.read_json.lines_per_second,
-      peak_rss_mb: results.ingestApiLogs.peak_rss_mb,
-      loadavg: results.machine.loadavg
-    }
-  ];
-  writeFileSync(output, `${JSON.stringify({benchmark: "api-logs", latest: results, by_lines: byLines, history}, null, 2)}\n`);
+  const comparison = compare(ingest, readJson, lines);
+  const command = values.demo
+    ? `npx tsx bench/api-logs.ts --demo ${values.demo} --repeat ${repeat}`
+    : `npx tsx bench/api-logs.ts --lines ${lines} --repeat ${repeat}${values.gzip ? " --gzip" : ""}${batchMb ? ` --batch-mb ${batchMb}` : ""}`;
+  const results = {benchmark: "api-logs", date: new Date().toISOString(), command, input: {key, files: files.length, lines, bytes}, machine: machine(), ...comparison};
+  const output = writeResults("api-logs", key, results, {
+    lines,
+    ratio_best: comparison.ratio_best,
+    cpu_ratio: comparison.cpu_ratio,
+    ingest_lines_per_second: comparison.loader.per_second,
+    read_json_lines_per_second: comparison.baseline.per_second,
+    peak_rss_mb: comparison.loader.peak_rss_mb,
+    loadavg: results.machine.loadavg
+  });
   console.log(
-    `\ningestApiLogs ${results.ingestApiLogs.lines_per_second} lines/s, read_json ${results.read_json.lines_per_second} lines/s, ` +
-      `ratio ${results.ratio_best} (best) / ${results.ratio_median} (median), CPU ratio ${results.cpu_ratio}, ` +
-      `peak RSS ${results.ingestApiLogs.peak_rss_mb} MB -> ${output}`
+    `\ningestApiLogs ${comparison.loader.per_second} lines/s, read_json ${comparison.baseline.per_second} lines/s, ` +
+      `ratio ${comparison.ratio_best} (best) / ${comparison.ratio_median} (median), CPU ratio ${comparison.cpu_ratio}, ` +
+      `peak RSS ${comparison.loader.peak_rss_mb} MB -> ${output}`
   );
 }
 
