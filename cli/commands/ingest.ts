@@ -10,6 +10,7 @@ import {canReplay, replayDemoChain} from "../../loaders/chain/replay.ts";
 import {NothingLoadedError, UsageError} from "../../loaders/errors.ts";
 import {ingestFix} from "../../loaders/fix/index.ts";
 import {ingestIntercom} from "../../loaders/intercom/index.ts";
+import {ingestMarkets} from "../../loaders/markets/index.ts";
 import type {Progress} from "../../loaders/progress.ts";
 import {Warehouse} from "../../loaders/warehouse/connection.ts";
 import type {IngestSummary} from "../../loaders/warehouse/ingest-run.ts";
@@ -19,6 +20,7 @@ import {createProgress} from "../progress.ts";
 const USAGE = `workbench ingest intercom (--file PATH... | --api BASE_URL)   token in $INTERCOM_TOKEN
        workbench ingest api-logs --file PATH...                      NDJSON REST + WebSocket logs (.gz, dirs, globs)
        workbench ingest fix --file PATH...                           FIX logs (SOH or | separated)
+       workbench ingest markets (--file PATH... | --api GAMMA_BASE_URL)  Gamma API markets (docs/markets.md)
        ${CHAIN_USAGE}
        workbench ingest demo [--out DIR]                             the demo world (default data/demo)`;
 
@@ -60,7 +62,8 @@ export async function ingestDemoWorld(context: CommandContext, dir: string): Pro
     await runIngest(context, "api-logs", (warehouse, progress) =>
       ingestApiLogs(warehouse, {files: [join(dir, "api-logs")]}, progress)
     ),
-    await runIngest(context, "fix", (warehouse, progress) => ingestFix(warehouse, {files: [join(dir, "fix")]}, progress))
+    await runIngest(context, "fix", (warehouse, progress) => ingestFix(warehouse, {files: [join(dir, "fix")]}, progress)),
+    await runIngest(context, "markets", (warehouse, progress) => ingestMarkets(warehouse, {files: [join(dir, "markets.json")]}, progress))
   ];
   // Last: the chain's reconciliation links EOAs to funders through the orders the API logs hold.
   if (canReplay())
@@ -71,7 +74,7 @@ export async function ingestDemoWorld(context: CommandContext, dir: string): Pro
 
 export const ingestCommand: Command = {
   name: "ingest",
-  summary: "load a source (intercom, api-logs, fix, chain, demo) into the warehouse",
+  summary: "load a source (intercom, api-logs, fix, markets, chain, demo) into the warehouse",
   usage: USAGE,
   async run(context) {
     const [source, ...rest] = context.args;
@@ -106,6 +109,11 @@ export const ingestCommand: Command = {
       case "fix": {
         const fixFiles = needFiles();
         await runIngest(context, source, (warehouse, progress) => ingestFix(warehouse, {files: fixFiles}, progress));
+        return;
+      }
+      case "markets": {
+        if (!files?.length && !values.api) throw new UsageError(`ingest markets needs --file PATH or --api URL\n\nusage: ${USAGE}`);
+        await runIngest(context, source, (warehouse, progress) => ingestMarkets(warehouse, {files, api: values.api}, progress));
         return;
       }
       case "demo":
