@@ -14,6 +14,7 @@
  */
 import type {DuckDBConnection} from "@duckdb/node-api";
 import {expandInputs} from "../input/files.ts";
+import {unreadable, type Unreadable} from "../input/lines.ts";
 import type {Progress} from "../progress.ts";
 import {redactValue} from "../redact.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
@@ -70,6 +71,8 @@ interface Segment {
   firstLine: number;
   /** The segment ends at the end of the file. */
   final: boolean;
+  /** The file stopped decoding after this segment's lines (truncated gzip): quarantined as one record. */
+  unreadable?: Unreadable;
 }
 
 interface Batch {
@@ -182,19 +185,24 @@ async function* readBatches(plan: PlannedFile[], batchBytes: number, batchLines:
   for (const file of plan) {
     let segment: Segment = {file, start: batch.lines.length, count: 0, firstLine: file.startLine, final: false};
     batch.segments.push(segment);
-    for await (const chunk of readLineChunks(file.path, file.startLine)) {
-      for (let i = 0; i < chunk.lines.length; i++) {
-        if (segment.count === 0) segment.firstLine = chunk.firstLine + i;
-        batch.lines.push(chunk.lines[i]);
-        batch.bytes += chunk.lines[i].length;
-        segment.count++;
-        if (full()) {
-          yield batch;
-          batch = {lines: [], bytes: 0, segments: []};
-          segment = {file, start: 0, count: 0, firstLine: chunk.firstLine + i + 1, final: false};
-          batch.segments.push(segment);
+    try {
+      for await (const chunk of readLineChunks(file.path, file.startLine)) {
+        for (let i = 0; i < chunk.lines.length; i++) {
+          if (segment.count === 0) segment.firstLine = chunk.firstLine + i;
+          batch.lines.push(chunk.lines[i]);
+          batch.bytes += chunk.lines[i].length;
+          segment.count++;
+          if (full()) {
+            yield batch;
+            batch = {lines: [], bytes: 0, segments: []};
+            segment = {file, start: 0, count: 0, firstLine: chunk.firstLine + i + 1, final: false};
+            batch.segments.push(segment);
+          }
         }
       }
+    } catch (error) {
+      // Keep the lines read so far; the rest of the file is one quarantined record (as Intercom does).
+      segment.unreadable = unreadable(file.path, error);
     }
     segment.final = true;
     if (full()) {
@@ -278,6 +286,10 @@ async function bookkeeping(warehouse: Warehouse, run: IngestRun, batch: Batch, s
   for (let s = 0; s < batch.segments.length; s++) {
     const segment = batch.segments[s];
     addCounts(segment.file.counts, perSegment.get(s) ?? zeroCounts());
+    if (segment.unreadable) {
+      await run.reject(segment.unreadable.location, segment.unreadable.reason, "");
+      addCounts(segment.file.counts, {read: 1, loaded: 0, rejected: 1, inserted: 0});
+    }
     if (segment.final) {
       await run.fileDone(segment.file.path, {...segment.file.counts, inserted: 0});
       if (segment.file.hasCursor) await clearCursor(warehouse, SOURCE, segment.file.path);

@@ -11,7 +11,7 @@ import {DuckDBTimestampTZValue, type DuckDBAppender} from "@duckdb/node-api";
 import {addCounts, clearCursor, readCursor, writeCursor} from "../api-logs/cursor.ts";
 import {writeRejects, type PendingReject} from "../api-logs/rejects.ts";
 import {expandInputs} from "../input/files.ts";
-import {readLines} from "../input/lines.ts";
+import {readLines, unreadable, type Line} from "../input/lines.ts";
 import type {Progress} from "../progress.ts";
 import {redactText} from "../redact.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
@@ -183,7 +183,20 @@ async function ingestFile(
     });
     onProgress(counts.read);
   };
-  for await (const {line, text} of readLines(file)) {
+  const lines = readLines(file);
+  for (;;) {
+    let next: IteratorResult<Line>;
+    try {
+      next = await lines.next();
+    } catch (error) {
+      // Keep the lines read so far; the rest of the file is one quarantined record (as Intercom does).
+      const {location, reason} = unreadable(file, error);
+      batch.read++;
+      batch.rejects.push({location, reason, raw: ""});
+      break;
+    }
+    if (next.done) break;
+    const {line, text} = next.value;
     if (line < startLine) continue;
     batch.lastLine = line;
     const result = parseFixLine(text);

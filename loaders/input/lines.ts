@@ -1,7 +1,8 @@
 /**
  * Streams the lines of a text file with 1-based line numbers. Handles gzip (by magic bytes, not
  * the name), UTF-8 with or without BOM, UTF-16 LE/BE with BOM, and CRLF. A truncated gzip stream
- * surfaces as an InputError naming the file and the line where the data stopped.
+ * surfaces as an InputError naming the file and the line where the data stopped; every loader
+ * keeps the lines before it and quarantines the rest as one `unreadable_file` record (unreadable()).
  */
 import {createReadStream} from "node:fs";
 import {open} from "node:fs/promises";
@@ -86,4 +87,20 @@ export async function readText(path: string): Promise<string> {
     throw new InputError(path, undefined, `cannot read: ${reason}`, {cause: error});
   }
   return text;
+}
+
+/** The quarantine entry for the part of a file that could not be read: where it stopped, and why. */
+export interface Unreadable {
+  /** `<file>:<line>` when the line is known, else the file. */
+  location: string;
+  line: number | undefined;
+  /** `unreadable_file: <what the decoder said>`. */
+  reason: string;
+}
+
+export function unreadable(path: string, error: unknown): Unreadable {
+  const line = error instanceof InputError ? error.line : undefined;
+  const location = line !== undefined ? `${path}:${line}` : path;
+  const detail = error instanceof Error ? error.message.replace(`${location}: `, "").replace(`${path}: `, "") : String(error);
+  return {location, line, reason: `unreadable_file: ${detail}`};
 }

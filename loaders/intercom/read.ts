@@ -8,7 +8,7 @@
  */
 import {statSync} from "node:fs";
 import {InputError} from "../errors.ts";
-import {readChunks, readLines, readText} from "../input/lines.ts";
+import {readChunks, readLines, readText, unreadable as describeUnreadable} from "../input/lines.ts";
 import {csvLayout, csvLine, mapCsvRow, readCsvRecords} from "./csv.ts";
 import {isObject, mapRecord} from "./map.ts";
 import {RecordError, type Mapped, type TicketSource} from "./types.ts";
@@ -57,10 +57,8 @@ export async function* readRecords(path: string, known?: Format): AsyncGenerator
 }
 
 export function unreadable(path: string, error: unknown): InputRecord {
-  const line = error instanceof InputError ? error.line : undefined;
-  const location = line !== undefined ? `${path}:${line}` : path;
-  const message = error instanceof Error ? error.message.replace(`${location}: `, "").replace(`${path}: `, "") : String(error);
-  return {location, seq: lineSeq(line ?? 0, 65535), raw: () => "", error: new RecordError("unreadable_file", message)};
+  const {location, line, reason} = describeUnreadable(path, error);
+  return {location, seq: lineSeq(line ?? 0, 65535), raw: () => "", error: new RecordError("unreadable_file", reason.replace("unreadable_file: ", ""))};
 }
 
 async function head(path: string): Promise<string> {
@@ -178,9 +176,22 @@ async function* documentRecords(path: string): AsyncGenerator<InputRecord> {
   else yield toRecord(`${path}:item 1`, 0, value, () => text);
 }
 
+/** readChunks, turning a decoding failure part-way (truncated gzip) into an InputError at the first line not fully read. */
+async function* countedChunks(path: string): AsyncGenerator<string> {
+  let newlines = 0;
+  try {
+    for await (const chunk of readChunks(path)) {
+      for (let at = chunk.indexOf("\n"); at !== -1; at = chunk.indexOf("\n", at + 1)) newlines++;
+      yield chunk;
+    }
+  } catch (error) {
+    throw new InputError(path, newlines + 1, `cannot read past this line: ${error instanceof Error ? error.message : String(error)}`, {cause: error});
+  }
+}
+
 async function* csvRecords(path: string): AsyncGenerator<InputRecord> {
   let layout: ReturnType<typeof csvLayout> | null = null;
-  for await (const record of readCsvRecords(readChunks(path))) {
+  for await (const record of readCsvRecords(countedChunks(path))) {
     if (layout === null) {
       layout = csvLayout(record.fields);
       if (!layout) {
