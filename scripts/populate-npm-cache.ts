@@ -18,8 +18,9 @@
  *
  * Usage: tsx scripts/populate-npm-cache.ts [--root src] [--clear-loader-cache]
  *   --clear-loader-cache  also delete Framework's cached data-loader outputs (everything in
- *                         <root>/.observablehq/cache except _npm), so the next build re-runs every
- *                         loader against the current warehouse. `npm run build` passes it.
+ *                         <root>/.observablehq/cache except _npm) when the warehouse, the code
+ *                         behind the loaders or the WORKBENCH_* settings changed since they were
+ *                         made (scripts/loader-cache.ts). `npm run build` passes it.
  *
  * docs/offline-build.md explains the whole offline build.
  */
@@ -30,6 +31,7 @@ import {copyFile, mkdir, readdir, readFile, rm, writeFile} from "node:fs/promise
 import {dirname, extname, join, posix, relative} from "node:path";
 import {fileURLToPath} from "node:url";
 import {parseArgs} from "node:util";
+import {refreshLoaderCache} from "./loader-cache.ts";
 
 /** A library served from the cache, taken from node_modules. */
 interface CachedPackage {
@@ -353,18 +355,6 @@ async function populate(root: string): Promise<void> {
 }
 
 /** Deletes Framework's cached loader outputs (and its client bundles), keeping only `_npm`. */
-async function clearLoaderCache(root: string): Promise<void> {
-  const cacheDir = join(root, ".observablehq", "cache");
-  if (!existsSync(cacheDir)) return;
-  const removed: string[] = [];
-  for (const entry of await readdir(cacheDir)) {
-    if (entry === "_npm") continue;
-    await rm(join(cacheDir, entry), {recursive: true, force: true});
-    removed.push(entry);
-  }
-  if (removed.length) console.log(`cleared ${relative(projectDir, cacheDir)}/{${removed.join(",")}}: loaders re-run`);
-}
-
 async function main(): Promise<void> {
   const {values} = parseArgs({
     options: {root: {type: "string", default: "src"}, "clear-loader-cache": {type: "boolean", default: false}},
@@ -372,7 +362,7 @@ async function main(): Promise<void> {
   });
   const root = values.root;
   if (!existsSync(root)) fail(`no such site root: ${root}`);
-  if (values["clear-loader-cache"]) await clearLoaderCache(root);
+  if (values["clear-loader-cache"]) console.log(await refreshLoaderCache(projectDir, root));
   await populate(root);
 }
 

@@ -6,10 +6,10 @@
  * are not in the key: every call re-creates the views on the cached warehouse instead.
  */
 import {execFileSync} from "node:child_process";
-import {createHash} from "node:crypto";
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {Warehouse} from "../../loaders/warehouse/connection.ts";
+import {hashTree as hashFiles} from "../../scripts/hash-tree.ts";
 
 export const DEMO_SEED = 7;
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -41,17 +41,7 @@ export interface Truth {
 }
 
 /** sha256 over the files under `paths` (relative to the repository), skipping `skip`. */
-export function hashTree(paths: string[], skip: Set<string> = new Set()): string {
-  const hash = createHash("sha256");
-  const visit = (relativePath: string) => {
-    const path = join(ROOT, relativePath);
-    if (skip.has(relativePath) || !existsSync(path)) return;
-    if (statSync(path).isDirectory()) for (const entry of readdirSync(path).sort()) visit(join(relativePath, entry));
-    else hash.update(relativePath).update(readFileSync(path));
-  };
-  for (const path of paths) visit(path);
-  return hash.digest("hex").slice(0, 16);
-}
+export const hashTree = (paths: string[], skip?: Set<string>): string => hashFiles(ROOT, paths, skip);
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
