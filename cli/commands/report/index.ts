@@ -6,11 +6,12 @@
 import {UsageError} from "../../../loaders/errors.ts";
 import type {Command} from "../../command.ts";
 import type {Report} from "./common.ts";
+import {feedbackReport} from "./feedback.ts";
 import {healthReport} from "./health.ts";
 import {slaReport} from "./sla.ts";
 
 /** Every report, in the order `workbench report --help` lists them. */
-export const REPORTS: Report[] = [healthReport, slaReport];
+export const REPORTS: Report[] = [healthReport, slaReport, feedbackReport];
 
 const USAGE = ["workbench report <report> [options]", ...REPORTS.map((r) => `  ${r.name.padEnd(8)} ${r.summary}\n           ${r.usage}`)].join("\n");
 

@@ -1,0 +1,163 @@
+-- Escalation patterns (issue 7, documented in docs/escalations.md): ticket categories over time,
+-- and the API error signatures behind them with the people and tickets each one caused. The ONE
+-- definition: the escalations page, the outreach list and the feedback report all read these views.
+--
+-- Conventions: days and ISO weeks are UTC; "this week" is the ISO week of the latest API request
+-- (the traffic's as-of instant, not wall-clock now), so the same warehouse always gives the same
+-- answer. Tickets come from health_tickets (category and tier already normalised there).
+
+-- Tickets per UTC day, tier and category.
+CREATE OR REPLACE VIEW escalation_category_daily AS
+SELECT
+  (created_at AT TIME ZONE 'UTC')::DATE AS day,
+  tier,
+  category,
+  count(*)::INTEGER AS tickets,
+  count(*) FILTER (escalated)::INTEGER AS escalated
+FROM health_tickets
+GROUP BY ALL;
+
+-- Tickets per ISO week (UTC), tier and category.
+CREATE OR REPLACE VIEW escalation_category_weekly AS
+SELECT
+  week,
+  min(date_trunc('week', created_at AT TIME ZONE 'UTC'))::DATE AS week_start,
+  tier,
+  category,
+  count(*)::INTEGER AS tickets,
+  count(*) FILTER (escalated)::INTEGER AS escalated
+FROM health_tickets
+GROUP BY week, tier, category;
+
+-- Who sent each request: the person of its API key, else of its POLY_ADDRESS, else of the order's
+-- maker. Unauthenticated market-data requests have none (person_id NULL).
+CREATE OR REPLACE VIEW api_request_people AS
+SELECT r.request_id, coalesce(k.person_id, a.person_id, m.person_id) AS person_id
+FROM api_requests r
+LEFT JOIN identities k ON k.kind = 'api_key' AND k.value = r.api_key_id
+LEFT JOIN identities a ON a.kind = 'address' AND a.value = r.address
+LEFT JOIN identities m ON m.kind = 'address' AND m.value = r.maker;
+
+-- Who wrote each ticket: the person of its email or of the wallet it names.
+CREATE OR REPLACE VIEW ticket_people AS
+SELECT DISTINCT t.ticket_id, i.person_id
+FROM tickets t
+JOIN identities i ON (i.kind = 'email' AND i.value = lower(t.user_email)) OR (i.kind = 'address' AND i.value = t.user_wallet);
+
+-- Every request that carried an API error message, with the message normalised to its signature.
+-- Rules, in order (docs/escalations.md): the variable parts of the verbatim CLOB messages get named
+-- placeholders (Price ({price}), tick size rule: {tick}, Size ({size}), the minimum: {min}, max
+-- allowed: {max}); then 0x + 64 hex -> {hash}, 0x + 40 hex -> {address}, other 0x hex -> {id},
+-- UUIDs -> {id}; then any remaining decimal number -> {number} and integer of 5+ digits -> {n}.
+-- Short integers stay: they are constants of the message ("HTTP 502", "4 decimals").
+-- `failed` is an HTTP failure (status >= 400); a 200 can carry an errorMsg (e.g. a FOK killed).
+-- signature_category is the ticket category (docs/taxonomy.md) the signature belongs to, from the
+-- taxonomy's verbatim API error strings and, failing those, its HTTP status.
+CREATE OR REPLACE VIEW error_signature_requests AS
+WITH normalised AS (
+  SELECT
+    r.request_id, r.ts, r.status, r.method, r.route, r.status >= 400 AS failed, p.person_id,
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+      r.error_message,
+      'Price \(([0-9.]+)\)', 'Price ({price})', 'g'),
+      'tick size rule: [0-9.]+', 'tick size rule: {tick}', 'g'),
+      'Size \(([0-9.]+)\)', 'Size ({size})', 'g'),
+      'the minimum: [0-9.]+', 'the minimum: {min}', 'g'),
+      'max allowed: [0-9]+', 'max allowed: {max}', 'g'),
+      '0x[0-9a-fA-F]{64}\b', '{hash}', 'g'),
+      '0x[0-9a-fA-F]{40}\b', '{address}', 'g'),
+      '0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b', '{id}', 'g'),
+      '\b[0-9]+\.[0-9]+\b', '{number}', 'g'),
+      '\b[0-9]{5,}\b', '{n}', 'g') AS signature
+  FROM api_requests r
+  JOIN api_request_people p USING (request_id)
+  WHERE coalesce(r.error_message, '') <> ''
+)
+SELECT *,
+  CASE
+    WHEN regexp_matches(lower(signature), 'matching engine is restarting|trading is currently (disabled|cancel-only)') THEN 'engine_restart'
+    WHEN regexp_matches(lower(signature), 'internal server error|bad gateway|gateway timeout') THEN 'api_outage'
+    WHEN regexp_matches(lower(signature), 'too many requests') THEN 'rate_limit'
+    WHEN regexp_matches(lower(signature), 'attention required|address banned|closed only mode') THEN 'account_geoblock'
+    WHEN regexp_matches(lower(signature), 'invalid api key|invalid l1 request headers|of the api key|invalid signature|maker address not allowed') THEN 'api_auth'
+    WHEN regexp_matches(lower(signature), 'not enough balance') THEN 'balance_allowance'
+    WHEN regexp_matches(lower(signature), 'order payload|tick size rule|lower than the minimum|duplicated|invalid nonce|invalid expiration|post-only|crosses book|filled or killed|too many orders in payload|invalid amounts|max accuracy|order version|canceled in the ctf exchange|order match delayed|not yet ready') THEN 'order_validation'
+    WHEN status = 425 OR status = 503 THEN 'engine_restart'
+    WHEN status IN (500, 502, 504) THEN 'api_outage'
+    WHEN status = 429 THEN 'rate_limit'
+    WHEN status = 403 THEN 'account_geoblock'
+    WHEN status = 401 THEN 'api_auth'
+    WHEN status = 400 THEN 'order_validation'
+    ELSE 'other'
+  END AS signature_category
+FROM normalised;
+
+-- Tickets caused by a signature: the person who hit it wrote a ticket within 24 hours after an
+-- occurrence (the same horizon as the taxonomy's linked-API-error step), AND the ticket is about
+-- it: the ticket's category is the signature's (or the ticket has no category yet). A busy
+-- trader's routine rejects do not get the blame for their deposit question or fee enquiry.
+CREATE OR REPLACE VIEW error_signature_tickets AS
+SELECT
+  h.ticket_id,
+  e.signature,
+  e.signature_category,
+  tp.person_id,
+  h.created_at,
+  h.week,
+  h.tier,
+  h.category,
+  count(*)::INTEGER AS occurrences_before,   -- the person's occurrences in the 24 hours before the ticket
+  min(e.ts) AS first_error_at,
+  max(e.ts) AS last_error_at
+FROM health_tickets h
+JOIN ticket_people tp USING (ticket_id)
+JOIN error_signature_requests e ON e.person_id = tp.person_id
+  AND e.ts < h.created_at AND e.ts >= h.created_at - INTERVAL 24 HOUR
+WHERE h.category = e.signature_category OR h.category = 'uncategorised'
+GROUP BY ALL;
+
+-- The traffic's as-of instant and its ISO week: what "this week" and "the last 24 hours" mean.
+CREATE OR REPLACE VIEW api_as_of AS
+SELECT max(ts) AS as_of, strftime(max(ts) AT TIME ZONE 'UTC', '%G-W%V') AS week FROM api_requests;
+
+-- One row per signature: how often, how many people, how many tickets, since when, and how long
+-- it took from its first occurrence to the first ticket it caused.
+CREATE OR REPLACE VIEW error_signatures AS
+WITH occurrences AS (
+  SELECT
+    signature,
+    any_value(signature_category) AS category,
+    count(*)::BIGINT AS requests,
+    count(*) FILTER (failed)::BIGINT AS failed_requests,
+    count(DISTINCT person_id)::INTEGER AS users,
+    list(DISTINCT status ORDER BY status) AS statuses,
+    list(DISTINCT method || ' ' || route ORDER BY method || ' ' || route) AS routes,
+    min(ts) AS first_seen,
+    max(ts) AS last_seen
+  FROM error_signature_requests GROUP BY signature
+), caused AS (
+  SELECT signature, count(DISTINCT ticket_id)::INTEGER AS tickets, min(created_at) AS first_ticket_at
+  FROM error_signature_tickets GROUP BY signature
+)
+SELECT
+  o.*,
+  coalesce(c.tickets, 0) AS tickets,
+  round(1000.0 * coalesce(c.tickets, 0) / o.requests, 3) AS tickets_per_1000,
+  strftime(o.first_seen AT TIME ZONE 'UTC', '%G-W%V') AS first_seen_week,
+  strftime(o.first_seen AT TIME ZONE 'UTC', '%G-W%V') = a.week AS new_this_week,
+  c.first_ticket_at,
+  round((epoch(c.first_ticket_at) - epoch(o.first_seen)) / 60, 1) AS minutes_to_first_ticket
+FROM occurrences o
+LEFT JOIN caused c USING (signature)
+CROSS JOIN api_as_of a;
+
+-- Occurrences per signature and ISO week (UTC), for trends and the feedback report's periods.
+CREATE OR REPLACE VIEW error_signature_weekly AS
+SELECT
+  strftime(ts AT TIME ZONE 'UTC', '%G-W%V') AS week,
+  signature,
+  any_value(signature_category) AS category,
+  count(*)::BIGINT AS requests,
+  count(DISTINCT person_id)::INTEGER AS users
+FROM error_signature_requests
+GROUP BY ALL;
