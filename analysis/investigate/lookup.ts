@@ -58,7 +58,14 @@ const TX_ADDRESSES = `
 function resolverFor(identifier: string): {value: string; resolvers: Resolver[]} {
   const lower = identifier.trim().toLowerCase();
   if (ADDRESS.test(lower))
-    return {value: lower, resolvers: [{kind: "address", searched: "identities", sql: fromAddresses("SELECT $1")}]};
+    return {
+      value: lower,
+      resolvers: [
+        {kind: "address", searched: "identities", sql: fromAddresses("SELECT $1")},
+        // a funder seen only on chain (never as an order maker): its EOA, linked by CREATE2 derivation
+        {kind: "address", searched: "chain_wallets", sql: fromAddresses("SELECT address FROM chain_wallets WHERE trading_wallet = $1")}
+      ]
+    };
   if (HASH.test(lower))
     return {
       value: lower,
@@ -106,11 +113,11 @@ function resolverFor(identifier: string): {value: string; resolvers: Resolver[]}
   throw new UnrecognisedIdentifierError(identifier);
 }
 
-interface Match {
+type Match = {
   person_id: string;
   kind: IdentifierKind;
   via: string;
-}
+};
 
 /** The person an identifier belongs to. Throws IdentifierNotFoundError / AmbiguousIdentifierError. */
 export async function resolvePerson(warehouse: Warehouse, identifier: string): Promise<{person_id: string; kind: IdentifierKind; value: string}> {
@@ -150,9 +157,14 @@ export async function loadIdentity(warehouse: Warehouse, match: {person_id: stri
     tier: string | null;
   }>("SELECT emails, eoas, funders, addresses, api_keys, fix_sessions, tier FROM users WHERE person_id = $1", [match.person_id]);
   if (!row) throw new IdentifierNotFoundError(match.value, match.kind, "users");
-  const addresses = row.addresses ?? [];
-  const funder = row.funders?.[0] ?? addresses.find((a) => !(row.eoas ?? []).includes(a)) ?? null;
-  const eoa = row.eoas?.[0] ?? (funder && !row.eoas ? funder : null);
+  const linked = await warehouse.all<{address: string; funder: string}>(
+    `SELECT DISTINCT address, trading_wallet AS funder FROM chain_wallets
+      WHERE address IN (SELECT unnest($1::VARCHAR[])) AND trading_wallet <> address ORDER BY 1`,
+    [JSON.stringify(row.addresses ?? [])]
+  );
+  const addresses = [...new Set([...(row.addresses ?? []), ...linked.map((l) => l.funder)])].sort();
+  const funder = row.funders?.[0] ?? linked[0]?.funder ?? addresses.find((a) => !(row.eoas ?? []).includes(a)) ?? null;
+  const eoa = row.eoas?.[0] ?? linked[0]?.address ?? funder;
   const typed = await warehouse.one<{linked: string | null; accepted: number | null}>(
     `SELECT (SELECT any_value(wallet_type) FROM chain_wallet_links WHERE funder = $1 AND owner = $2) AS linked,
             (SELECT mode(signature_type) FROM api_requests WHERE maker = $1 AND status < 400 AND signature_type IS NOT NULL) AS accepted`,

@@ -1,0 +1,20 @@
+/** The one rule set: every rule that maps warehouse evidence to a root-cause code. */
+import {depositToEoaRule, disputedResolutionRule, unredeemedWinningsRule} from "./chain.ts";
+import {errorBurstRule} from "./error-bursts.ts";
+import {fixChecksumRule, fixSequenceGapRule} from "./fix.ts";
+import {INCIDENT_VIEWS, incidentRule} from "./incidents.ts";
+import type {Rule} from "./scope.ts";
+
+export {SCOPE_CTES, type Rule} from "./scope.ts";
+
+export const ALWAYS_RULES: Rule[] = [
+  errorBurstRule,
+  depositToEoaRule,
+  unredeemedWinningsRule,
+  disputedResolutionRule,
+  fixSequenceGapRule,
+  fixChecksumRule
+];
+
+/** Rules that read views another module owns: used when the warehouse has them. */
+export const OPTIONAL_RULES: {rule: Rule; needs: string[]}[] = [{rule: incidentRule, needs: INCIDENT_VIEWS}];
