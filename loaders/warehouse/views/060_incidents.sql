@@ -20,18 +20,20 @@ SELECT
   2 AS min_latency_minutes,            -- a latency-only window needs this many spike minutes
   5 AS merge_gap_minutes,              -- signals this close together are one incident
   1 AS edge_minutes,                   -- failures this close to a window's ends on its routes widen it
-  24 AS ticket_horizon_hours,          -- tickets up to this long after the window are linked
+  24 AS ticket_horizon_hours,          -- an affected person's tickets up to this long after the window are linked
+  2 AS category_horizon_hours,         -- anyone's tickets in the incident's category up to this long after
   0.5 AS sev1_share,                   -- affected share of active users: SEV1 from here,
   0.2 AS sev2_share;                   -- SEV2 from here, SEV3 below
 
 -- Per REST route and minute with traffic: volumes, failures, latency, and the route's baseline:
--- the median hour of the 24 hours before (failure rate, p95 latency), so a long incident does not
--- become its own baseline and a quiet route's single failures do not move it.
+-- the median hour of the 24 hours before (failure rate; latency: the hour's median minute p95), so a
+-- long incident does not become its own baseline and a quiet route's single failures do not move it.
 CREATE OR REPLACE VIEW incident_route_minutes AS
 WITH per_minute AS (
+  -- minutes as integers: date_trunc on TIMESTAMPTZ goes through the time-zone calendar (slow)
   SELECT
-    method || ' ' || route AS route,
-    date_trunc('minute', ts) AS minute,
+    method, route,
+    epoch_ms(ts) // 60000 AS minute_number,
     count(*) AS requests,
     count(*) FILTER (WHERE status >= 400) AS errors,
     count(*) FILTER (WHERE status = 425 OR status >= 500) AS failed,
@@ -47,19 +49,22 @@ WITH per_minute AS (
   FROM api_requests
   GROUP BY ALL
 ), per_hour AS (
-  SELECT method || ' ' || route AS route, date_trunc('hour', ts) AS hour,
-    count(*) FILTER (WHERE status = 425 OR status >= 500) / count(*) AS failure_rate,
-    quantile_cont(latency_ms, 0.95) AS latency_p95_ms
-  FROM api_requests GROUP BY ALL
+  SELECT method, route, minute_number // 60 AS hour_number,
+    sum(failed) / sum(requests) AS failure_rate,
+    median(latency_p95_ms) AS latency_p95_ms
+  FROM per_minute GROUP BY ALL
 ), baseline AS (
-  SELECT route, hour,
+  SELECT method, route, hour_number,
     median(failure_rate) OVER previous_day AS baseline_failure_rate,
     median(latency_p95_ms) OVER previous_day AS baseline_latency_p95_ms,
     count(*) OVER previous_day AS baseline_hours
   FROM per_hour
-  WINDOW previous_day AS (PARTITION BY route ORDER BY hour RANGE BETWEEN INTERVAL 24 HOURS PRECEDING AND INTERVAL 1 HOUR PRECEDING)
+  WINDOW previous_day AS (PARTITION BY method, route ORDER BY hour_number RANGE BETWEEN 24 PRECEDING AND 1 PRECEDING)
 )
-SELECT m.*,
+SELECT
+  m.method || ' ' || m.route AS route,
+  make_timestamptz(m.minute_number * 60000000) AS minute,
+  m.* EXCLUDE (method, route, minute_number),
   m.errors / m.requests AS error_rate,
   m.failed / m.requests AS failure_rate,
   b.baseline_failure_rate,
@@ -72,7 +77,7 @@ SELECT m.*,
     AND m.latency_p95_ms >= t.latency_floor_ms
     AND m.latency_p95_ms >= t.latency_factor * b.baseline_latency_p95_ms, false) AS latency_spike
 FROM per_minute m
-JOIN baseline b ON b.route = m.route AND b.hour = date_trunc('hour', m.minute)
+JOIN baseline b ON b.method = m.method AND b.route = m.route AND b.hour_number = m.minute_number // 60
 CROSS JOIN incident_thresholds t;
 
 -- Market-channel gaps without data while the socket stayed alive (at least one PONG inside).
@@ -182,54 +187,57 @@ SELECT * FROM (VALUES
 -- too quiet to trip the per-minute test on its own still counts), the market channel when its
 -- sessions went silent, the user channel when its sessions were open all through and got nothing.
 CREATE OR REPLACE VIEW incident_routes AS
-WITH rest AS (
-  SELECT w.id, r.method || ' ' || r.route AS route,
+WITH windows AS MATERIALIZED (
+  SELECT * FROM incident_windows
+), rest AS (
+  SELECT w.id, r.method || ' ' || r.route AS route, list_contains(w.signal_routes, r.method || ' ' || r.route) AS signalled,
     count(*) AS requests,
-    count(*) FILTER (WHERE r.status = 425 OR r.status >= 500) AS failed,
-    count(*) FILTER (WHERE r.latency_ms >= t.latency_floor_ms) AS slow
-  FROM incident_windows w
-  CROSS JOIN incident_thresholds t
-  JOIN api_requests r ON r.ts BETWEEN w.start AND w."end"
+    count(*) FILTER (WHERE r.status = 425 OR r.status >= 500) AS failed
+  FROM windows w JOIN api_requests r ON r.ts BETWEEN w.start AND w."end"
   GROUP BY ALL
-), user_channel AS (
-  SELECT w.id, 'WS /ws/user' AS route
-  FROM incident_windows w JOIN ws_sessions s ON s.channel = 'user'
+), user_sessions AS (
+  SELECT w.id, s.session_id
+  FROM windows w JOIN ws_sessions s ON w.silent_sessions > 0 AND s.channel = 'user'
     AND s.first_event_at <= w.start AND coalesce(s.closed_at, s.last_event_at) >= w."end"
-  WHERE w.silent_sessions > 0
-    AND NOT EXISTS (SELECT 1 FROM ws_events e WHERE e.session_id = s.session_id AND e.event = 'message' AND e.ts BETWEEN w.start AND w."end")
-  GROUP BY ALL
+), user_sessions_with_data AS (
+  SELECT DISTINCT u.id, u.session_id
+  FROM user_sessions u JOIN windows w USING (id)
+  JOIN ws_events e ON e.session_id = u.session_id AND e.event = 'message' AND e.ts BETWEEN w.start AND w."end"
 )
 SELECT rest.id, rest.route FROM rest, incident_thresholds t
-WHERE (rest.failed > 0 AND rest.failed >= t.min_failure_rate * rest.requests)
-   OR list_contains((SELECT signal_routes FROM incident_windows w WHERE w.id = rest.id), rest.route)
+WHERE rest.signalled OR (rest.failed > 0 AND rest.failed >= t.min_failure_rate * rest.requests)
 UNION
-SELECT id, 'WS /ws/market' FROM incident_windows WHERE silent_sessions > 0
+SELECT id, 'WS /ws/market' FROM windows WHERE silent_sessions > 0
 UNION
-SELECT id, route FROM user_channel;
+SELECT id, 'WS /ws/user' FROM (SELECT * FROM user_sessions EXCEPT SELECT * FROM user_sessions_with_data);
 
--- A person behind each API key and each client IP (market-channel sessions carry no address:
--- they are attributed through the client IP the same person's REST requests came from).
-CREATE OR REPLACE VIEW incident_ip_people AS
-SELECT DISTINCT r.client_ip, i.person_id
-FROM api_requests r JOIN identities i ON i.kind = 'api_key' AND i.value = r.api_key_id
-WHERE r.client_ip IS NOT NULL;
-
--- Each affected person per incident with what failed for them. REST: anyone with a request on an
--- affected route inside the window; WebSocket: anyone with a session open during it.
-CREATE OR REPLACE VIEW incident_affected_users AS
-WITH rest_requests AS (
+-- Everyone using the exchange during each window (any REST request, or a WebSocket session open
+-- during a silent-feed window), as a person, and whether and how the incident hit them. REST: a
+-- request on an affected route inside the window; WebSocket: a session open during it. Market-
+-- channel sessions carry no address: they are attributed through the client IP the same person's
+-- REST requests came from. Identities are resolved once here (the recursive view is costly).
+CREATE OR REPLACE VIEW incident_people AS
+WITH ids AS MATERIALIZED (
+  SELECT * FROM identities WHERE kind IN ('api_key', 'address')
+), windows AS MATERIALIZED (
+  SELECT * FROM incident_windows
+), routes AS MATERIALIZED (
+  SELECT * FROM incident_routes
+), requests AS (
   SELECT w.id AS incident_id, r.*, coalesce(k.person_id, a.person_id) AS person_id,
-    (r.status = 425 OR r.status >= 500) AS failed_request,
-    (r.status = 425 OR r.status >= 500) AND r.method = 'POST' AND r.route IN ('/order', '/orders') AS failed_placement
-  FROM incident_windows w
-  JOIN incident_routes ir ON ir.id = w.id AND ir.route NOT LIKE 'WS %'
-  JOIN api_requests r ON r.ts BETWEEN w.start AND w."end" AND r.method || ' ' || r.route = ir.route
-  LEFT JOIN identities k ON k.kind = 'api_key' AND k.value = r.api_key_id
-  LEFT JOIN identities a ON a.kind = 'address' AND a.value = coalesce(r.address, r.maker)
+    ir.route IS NOT NULL AS on_affected_route,
+    ir.route IS NOT NULL AND (r.status = 425 OR r.status >= 500) AS failed_request,
+    ir.route IS NOT NULL AND (r.status = 425 OR r.status >= 500) AND r.method = 'POST' AND r.route IN ('/order', '/orders') AS failed_placement
+  FROM windows w
+  JOIN api_requests r ON r.ts BETWEEN w.start AND w."end"
+  LEFT JOIN routes ir ON ir.id = w.id AND ir.route = r.method || ' ' || r.route
+  LEFT JOIN ids k ON k.kind = 'api_key' AND k.value = r.api_key_id
+  LEFT JOIN ids a ON a.kind = 'address' AND a.value = coalesce(r.address, r.maker)
 ), failed_orders AS (
-  -- one row per order of a failed placement (POST /orders carries an array), BUY pays makerAmount
-  SELECT request_id, incident_id, person_id, o.value AS body
-  FROM rest_requests, json_each(CASE WHEN json_type(request_body) = 'ARRAY' THEN request_body ELSE json_array(request_body) END) o
+  -- one row per order of a failed placement (POST /orders carries an array); a BUY risks its
+  -- makerAmount of collateral, a SELL would have received its takerAmount
+  SELECT incident_id, person_id, o.value AS body
+  FROM requests, json_each(CASE WHEN json_type(request_body) = 'ARRAY' THEN request_body ELSE json_array(request_body) END) o
   WHERE failed_placement
 ), notional AS (
   SELECT incident_id, person_id,
@@ -237,57 +245,65 @@ WITH rest_requests AS (
              ELSE (body->>'$.order.makerAmount')::HUGEINT END) / 1e6 AS failed_order_notional_usdc
   FROM failed_orders GROUP BY ALL
 ), rest AS (
-  SELECT incident_id, person_id, 'rest' AS via,
+  SELECT incident_id, person_id,
+    CASE WHEN bool_or(on_affected_route) THEN 'rest' END AS via,
     count(*) FILTER (WHERE failed_request) AS failed_requests,
     coalesce(sum(coalesce(order_count, 1)) FILTER (WHERE failed_placement), 0) AS failed_orders
-  FROM rest_requests WHERE person_id IS NOT NULL GROUP BY ALL
+  FROM requests WHERE person_id IS NOT NULL GROUP BY ALL
+), ip_people AS (
+  SELECT DISTINCT r.client_ip, k.person_id
+  FROM api_requests r JOIN ids k ON k.kind = 'api_key' AND k.value = r.api_key_id
+  WHERE r.client_ip IS NOT NULL
 ), ws AS (
   SELECT w.id AS incident_id, coalesce(k.person_id, a.person_id, ip.person_id) AS person_id, 'ws_' || s.channel AS via,
     0 AS failed_requests, 0 AS failed_orders
-  FROM incident_windows w
+  FROM windows w
   JOIN ws_sessions s ON w.silent_sessions > 0 AND s.first_event_at <= w."end" AND coalesce(s.closed_at, s.last_event_at) >= w.start
-  LEFT JOIN identities k ON k.kind = 'api_key' AND k.value = s.api_key_id
-  LEFT JOIN identities a ON a.kind = 'address' AND a.value = s.address
-  LEFT JOIN incident_ip_people ip ON s.api_key_id IS NULL AND s.address IS NULL AND ip.client_ip = s.client_ip
+  LEFT JOIN ids k ON k.kind = 'api_key' AND k.value = s.api_key_id
+  LEFT JOIN ids a ON a.kind = 'address' AND a.value = s.address
+  LEFT JOIN ip_people ip ON s.api_key_id IS NULL AND s.address IS NULL AND ip.client_ip = s.client_ip
 ), api_people AS (
-  -- people who trade through a client library (not a browser) or FIX
-  SELECT DISTINCT i.person_id FROM api_requests r JOIN identities i ON i.kind = 'api_key' AND i.value = r.api_key_id
+  -- people who trade through a client library (not a browser) or over FIX
+  SELECT DISTINCT k.person_id FROM api_requests r JOIN ids k ON k.kind = 'api_key' AND k.value = r.api_key_id
   WHERE r.user_agent IS NOT NULL AND r.user_agent NOT LIKE 'Mozilla/%'
-  UNION SELECT person_id FROM identities WHERE kind = 'fix_session'
+  UNION
+  SELECT k.person_id FROM fix_messages f JOIN ids k ON k.kind = 'api_key' AND k.value = f.username WHERE f.msg_type = 'A'
 ), combined AS (
   SELECT * FROM rest UNION ALL SELECT * FROM ws WHERE person_id IS NOT NULL
 )
 SELECT
   c.incident_id,
   c.person_id,
-  list(DISTINCT c.via ORDER BY c.via) AS via,
-  coalesce(p.tier, 'unknown') AS tier,
-  coalesce(p.tier = 'VIP', false) AS vip,
+  count(c.via) > 0 AS affected,
+  list(DISTINCT c.via ORDER BY c.via) FILTER (WHERE c.via IS NOT NULL) AS via,
   c.person_id IN (SELECT person_id FROM api_people) AS api_user,
   sum(c.failed_requests)::BIGINT AS failed_requests,
   sum(c.failed_orders)::BIGINT AS failed_orders,
   coalesce(any_value(n.failed_order_notional_usdc), 0)::DOUBLE AS failed_order_notional_usdc
 FROM combined c
-LEFT JOIN person_tiers p USING (person_id)
 LEFT JOIN notional n USING (incident_id, person_id)
-GROUP BY c.incident_id, c.person_id, p.tier;
+GROUP BY c.incident_id, c.person_id;
 
--- Everyone using the exchange during each window: any REST request or an open WebSocket session.
-CREATE OR REPLACE VIEW incident_active_users AS
-SELECT DISTINCT w.id AS incident_id, i.person_id
-FROM incident_windows w
-JOIN api_requests r ON r.ts BETWEEN w.start AND w."end"
-JOIN identities i ON i.kind = 'api_key' AND i.value = r.api_key_id
-UNION
-SELECT incident_id, person_id FROM incident_affected_users;
+-- The people each incident hit, with their tier (person_tiers: VIP, advanced, standard).
+CREATE OR REPLACE VIEW incident_affected_users AS
+SELECT p.* EXCLUDE (affected), coalesce(t.tier, 'unknown') AS tier, coalesce(t.tier = 'VIP', false) AS vip
+FROM incident_people p LEFT JOIN person_tiers t USING (person_id)
+WHERE p.affected;
 
--- Tickets linked to each incident: created from the window's start to ticket_horizon_hours after
--- its end, by an affected person, or in the category the incident's kind produces.
+-- Tickets linked to each incident, created from the window's start to:
+--   ticket_horizon_hours after its end by an affected person, in the incident's category or in none
+--   in particular (`other`, uncategorised): their unrelated questions are not the incident's;
+--   category_horizon_hours after its end by anyone, in the incident's category: people the logs do
+--   not attribute (web users, new accounts) report it too.
 CREATE OR REPLACE VIEW incident_tickets AS
-WITH ticket_people AS (
-  SELECT DISTINCT t.ticket_id, i.person_id
-  FROM tickets t JOIN identities i
-    ON (i.kind = 'email' AND i.value = lower(t.user_email)) OR (i.kind = 'address' AND i.value = t.user_wallet)
+WITH affected AS MATERIALIZED (
+  SELECT incident_id, person_id FROM incident_people WHERE affected
+), ids AS MATERIALIZED (
+  SELECT * FROM identities WHERE kind IN ('email', 'address')
+), ticket_people AS (
+  SELECT t.ticket_id, i.person_id FROM tickets t JOIN ids i ON i.kind = 'email' AND i.value = lower(t.user_email)
+  UNION
+  SELECT t.ticket_id, i.person_id FROM tickets t JOIN ids i ON i.kind = 'address' AND i.value = t.user_wallet
 )
 SELECT
   w.id AS incident_id,
@@ -306,22 +322,24 @@ CROSS JOIN incident_thresholds th
 JOIN incident_kind_categories kc USING (kind)
 JOIN tickets t ON t.created_at BETWEEN w.start AND w."end" + to_hours(th.ticket_horizon_hours)
 LEFT JOIN ticket_people tp ON tp.ticket_id = t.ticket_id
-LEFT JOIN incident_affected_users au ON au.incident_id = w.id AND au.person_id = tp.person_id
-WHERE au.person_id IS NOT NULL OR t.category IS NOT DISTINCT FROM kc.category;
+LEFT JOIN affected au ON au.incident_id = w.id AND au.person_id = tp.person_id
+WHERE (au.person_id IS NOT NULL AND coalesce(t.category, 'other') IN (kc.category, 'other'))
+   OR (t.category = kc.category AND t.created_at <= w."end" + to_hours(th.category_horizon_hours));
 
 -- One row per incident with its impact, the figures a status-page update states.
 CREATE OR REPLACE VIEW incidents AS
-WITH impact AS (
+WITH people AS MATERIALIZED (
+  SELECT p.*, coalesce(t.tier = 'VIP', false) AS vip FROM incident_people p LEFT JOIN person_tiers t USING (person_id)
+), impact AS (
   SELECT incident_id AS id,
-    count(*) AS affected_users,
-    count(*) FILTER (WHERE vip) AS affected_vip_users,
-    count(*) FILTER (WHERE api_user) AS affected_api_users,
+    count(*) FILTER (WHERE affected) AS affected_users,
+    count(*) AS active_users,
+    count(*) FILTER (WHERE affected AND vip) AS affected_vip_users,
+    count(*) FILTER (WHERE affected AND api_user) AS affected_api_users,
     sum(failed_requests)::BIGINT AS failed_requests,
     sum(failed_orders)::BIGINT AS failed_orders,
     sum(failed_order_notional_usdc) AS failed_order_notional_usdc
-  FROM incident_affected_users GROUP BY incident_id
-), active AS (
-  SELECT incident_id AS id, count(*) AS active_users FROM incident_active_users GROUP BY incident_id
+  FROM people GROUP BY incident_id
 ), linked AS (
   SELECT incident_id AS id, count(*) AS tickets FROM incident_tickets GROUP BY incident_id
 ), routes AS (
@@ -337,15 +355,15 @@ SELECT
   coalesce(i.failed_requests, 0) AS failed_requests,
   coalesce(i.failed_orders, 0) AS failed_orders,
   coalesce(i.affected_users, 0) AS affected_users,
-  coalesce(a.active_users, 0) AS active_users,
-  coalesce(i.affected_users, 0) / nullif(a.active_users, 0) AS affected_share,
+  coalesce(i.active_users, 0) AS active_users,
+  coalesce(i.affected_users, 0) / nullif(i.active_users, 0) AS affected_share,
   coalesce(i.affected_vip_users, 0) AS affected_vip_users,
   coalesce(i.affected_api_users, 0) AS affected_api_users,
   round(coalesce(i.failed_order_notional_usdc, 0), 2) AS failed_order_notional_usdc,
   coalesce(l.tickets, 0) AS tickets,
   CASE
-    WHEN coalesce(i.affected_users, 0) / nullif(a.active_users, 0) >= t.sev1_share THEN 'SEV1'
-    WHEN coalesce(i.affected_users, 0) / nullif(a.active_users, 0) >= t.sev2_share THEN 'SEV2'
+    WHEN coalesce(i.affected_users, 0) / nullif(i.active_users, 0) >= t.sev1_share THEN 'SEV1'
+    WHEN coalesce(i.affected_users, 0) / nullif(i.active_users, 0) >= t.sev2_share THEN 'SEV2'
     ELSE 'SEV3'
   END AS severity,
   w.status_425,
@@ -356,7 +374,6 @@ SELECT
 FROM incident_windows w
 CROSS JOIN incident_thresholds t
 LEFT JOIN impact i USING (id)
-LEFT JOIN active a USING (id)
 LEFT JOIN linked l USING (id)
 LEFT JOIN routes r USING (id)
 ORDER BY w.start;
