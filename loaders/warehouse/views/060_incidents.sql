@@ -12,8 +12,8 @@ SELECT
   0.5 AS min_failure_rate,             -- ... being at least this share of the minute's requests ...
   0.3 AS min_failure_rate_increase,    -- ... and this much above the route's baseline (median minute)
   5 AS latency_min_requests,           -- a latency spike needs this many requests in the minute,
-  1000 AS latency_floor_ms,            -- a p95 of at least this,
-  5.0 AS latency_factor,               -- and this multiple of the baseline p95
+  1000 AS latency_floor_ms,            -- a median latency of at least this,
+  5.0 AS latency_factor,               -- and this multiple of the baseline median
   30 AS ws_silence_seconds,            -- a market-channel gap without data longer than this (healthy: < 21 s)
   3 AS ws_min_silent_sessions,         -- sessions silent in one window before it is an incident
   10 AS min_incident_failed_requests,  -- a REST failure window with fewer failures is noise
@@ -26,7 +26,7 @@ SELECT
   0.2 AS sev2_share;                   -- SEV2 from here, SEV3 below
 
 -- Per REST route and minute with traffic: volumes, failures, latency, and the route's baseline:
--- the median hour of the 24 hours before (failure rate; latency: the hour's median minute p95), so a
+-- the median hour of the 24 hours before (failure rate; latency: the hour's median minute median), so a
 -- long incident does not become its own baseline and a quiet route's single failures do not move it.
 CREATE OR REPLACE VIEW incident_route_minutes AS
 WITH per_minute AS (
@@ -40,7 +40,7 @@ WITH per_minute AS (
     count(*) FILTER (WHERE status = 425) AS status_425,
     count(*) FILTER (WHERE status >= 500) AS status_5xx,
     count(*) FILTER (WHERE status = 503) AS status_503,
-    avg(latency_ms) AS latency_avg_ms,
+    quantile_cont(latency_ms, 0.5) AS latency_p50_ms,
     quantile_cont(latency_ms, 0.95) AS latency_p95_ms,
     min(ts) AS first_request_at,
     max(ts) AS last_request_at,
@@ -51,12 +51,12 @@ WITH per_minute AS (
 ), per_hour AS (
   SELECT method, route, minute_number // 60 AS hour_number,
     sum(failed) / sum(requests) AS failure_rate,
-    median(latency_p95_ms) AS latency_p95_ms
+    median(latency_p50_ms) AS latency_p50_ms
   FROM per_minute GROUP BY ALL
 ), baseline AS (
   SELECT method, route, hour_number,
     median(failure_rate) OVER previous_day AS baseline_failure_rate,
-    median(latency_p95_ms) OVER previous_day AS baseline_latency_p95_ms,
+    median(latency_p50_ms) OVER previous_day AS baseline_latency_p50_ms,
     count(*) OVER previous_day AS baseline_hours
   FROM per_hour
   WINDOW previous_day AS (PARTITION BY method, route ORDER BY hour_number RANGE BETWEEN 24 PRECEDING AND 1 PRECEDING)
@@ -68,14 +68,14 @@ SELECT
   m.errors / m.requests AS error_rate,
   m.failed / m.requests AS failure_rate,
   b.baseline_failure_rate,
-  b.baseline_latency_p95_ms,
+  b.baseline_latency_p50_ms,
   b.baseline_hours,
   m.failed >= t.min_failed_requests
     AND m.failed / m.requests >= t.min_failure_rate
     AND m.failed / m.requests >= coalesce(b.baseline_failure_rate, 0) + t.min_failure_rate_increase AS failure_burst,
   coalesce(m.requests >= t.latency_min_requests
-    AND m.latency_p95_ms >= t.latency_floor_ms
-    AND m.latency_p95_ms >= t.latency_factor * b.baseline_latency_p95_ms, false) AS latency_spike
+    AND m.latency_p50_ms >= t.latency_floor_ms
+    AND m.latency_p50_ms >= t.latency_factor * b.baseline_latency_p50_ms, false) AS latency_spike
 FROM per_minute m
 JOIN baseline b ON b.method = m.method AND b.route = m.route AND b.hour_number = m.minute_number // 60
 CROSS JOIN incident_thresholds t;
