@@ -100,6 +100,18 @@ SELECT g.session_id, g.silence_start, g.silence_end, g.silence_s, count(*) AS po
 FROM gaps g JOIN market p ON p.session_id = g.session_id AND p.event = 'pong' AND p.ts > g.silence_start AND p.ts < g.silence_end
 GROUP BY ALL;
 
+-- Per WebSocket channel and minute: sessions with any event, message lines and PONGs (the incident
+-- page's chart: a silent feed is PONGs without messages).
+CREATE OR REPLACE VIEW incident_ws_minutes AS
+SELECT
+  'WS /ws/' || channel AS route,
+  make_timestamptz((epoch_ms(ts) // 60000) * 60000000) AS minute,
+  count(DISTINCT session_id) AS sessions,
+  count(*) FILTER (WHERE event = 'message') AS message_lines,
+  count(*) FILTER (WHERE event = 'pong') AS pongs
+FROM ws_events
+GROUP BY ALL;
+
 -- Every signal as a time span: an anomalous route-minute (from its first to its last failing
 -- request, or its whole traffic for a latency spike) or one silent market session gap.
 CREATE OR REPLACE VIEW incident_signals AS
