@@ -8,10 +8,11 @@ import type {Command} from "../../command.ts";
 import type {Report} from "./common.ts";
 import {feedbackReport} from "./feedback.ts";
 import {healthReport} from "./health.ts";
+import {incidentsReport} from "./incidents.ts";
 import {slaReport} from "./sla.ts";
 
 /** Every report, in the order `workbench report --help` lists them. */
-export const REPORTS: Report[] = [healthReport, slaReport, feedbackReport];
+export const REPORTS: Report[] = [healthReport, slaReport, feedbackReport, incidentsReport];
 
 const USAGE = ["workbench report <report> [options]", ...REPORTS.map((r) => `  ${r.name.padEnd(8)} ${r.summary}\n           ${r.usage}`)].join("\n");
 
