@@ -347,6 +347,64 @@ contract ExchangeV2 is Settlement {
 }
 
 
+/// UMA CTF adapter (with its bulletin board): the question lifecycle events of
+/// Polymarket/uma-ctf-adapter, emitted on demand. Mainnet derives questionID from the ancillary
+/// data and talks to the oracle and ConditionalTokens itself; the stand-in is told what happened.
+contract UmaCtfAdapter {
+    event QuestionInitialized(bytes32 indexed questionID, uint256 indexed requestTimestamp, address indexed creator, bytes ancillaryData, address rewardToken, uint256 reward, uint256 proposalBond);
+    event QuestionReset(bytes32 indexed questionID);
+    event QuestionFlagged(bytes32 indexed questionID);
+    event QuestionResolved(bytes32 indexed questionID, int256 indexed settledPrice, uint256[] payouts);
+    event QuestionManuallyResolved(bytes32 indexed questionID, uint256[] payouts);
+    event AncillaryDataUpdated(bytes32 indexed questionID, address indexed owner, bytes update);
+
+    function initialize(bytes32 questionID, address creator, bytes calldata ancillaryData, address rewardToken, uint256 reward, uint256 proposalBond) external {
+        emit QuestionInitialized(questionID, block.timestamp, creator, ancillaryData, rewardToken, reward, proposalBond);
+    }
+
+    function reset(bytes32 questionID) external {
+        emit QuestionReset(questionID);
+    }
+
+    function flag(bytes32 questionID) external {
+        emit QuestionFlagged(questionID);
+    }
+
+    function resolve(bytes32 questionID, int256 settledPrice, uint256[] calldata payouts) external {
+        emit QuestionResolved(questionID, settledPrice, payouts);
+    }
+
+    function resolveManually(bytes32 questionID, uint256[] calldata payouts) external {
+        emit QuestionManuallyResolved(questionID, payouts);
+    }
+
+    function postUpdate(bytes32 questionID, address owner, bytes calldata update) external {
+        emit AncillaryDataUpdated(questionID, owner, update);
+    }
+}
+
+/// UMA Optimistic Oracle V2: proposal, dispute and settlement events of a request, emitted on demand
+/// (no bonds, no liveness checks, no DVM).
+contract OptimisticOracleV2 {
+    event ProposePrice(address indexed requester, address indexed proposer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 proposedPrice, uint256 expirationTimestamp, address currency);
+    event DisputePrice(address indexed requester, address indexed proposer, address indexed disputer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 proposedPrice);
+    event Settle(address indexed requester, address indexed proposer, address indexed disputer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 price, uint256 payout);
+
+    bytes32 public constant YES_OR_NO_QUERY = "YES_OR_NO_QUERY";
+
+    function proposePrice(address requester, address proposer, uint256 timestamp, bytes calldata ancillaryData, int256 price, uint256 liveness, address currency) external {
+        emit ProposePrice(requester, proposer, YES_OR_NO_QUERY, timestamp, ancillaryData, price, block.timestamp + liveness, currency);
+    }
+
+    function disputePrice(address requester, address proposer, address disputer, uint256 timestamp, bytes calldata ancillaryData, int256 price) external {
+        emit DisputePrice(requester, proposer, disputer, YES_OR_NO_QUERY, timestamp, ancillaryData, price);
+    }
+
+    function settle(address requester, address proposer, address disputer, uint256 timestamp, bytes calldata ancillaryData, int256 price, uint256 payout) external {
+        emit Settle(requester, proposer, disputer, YES_OR_NO_QUERY, timestamp, ancillaryData, price, payout);
+    }
+}
+
 /// Runs many stand-in calls in one transaction (the demo replay packs a block's actions this way).
 contract Multicall {
     function aggregate(address[] calldata targets, bytes[] calldata data) external {

@@ -1,7 +1,7 @@
 // The on-chain history the demo world implies (chain/actions.jsonl), with a balance ledger that
 // refuses to go negative, so a later replay onto a chain never hits an impossible transfer.
 import type {Address} from "viem";
-import type {Market} from "./markets.ts";
+import {ancillaryData, type Market} from "./markets.ts";
 import {Rng} from "./random.ts";
 import type {Schedule} from "./schedule.ts";
 import type {LineSink} from "./sink.ts";
@@ -35,7 +35,7 @@ export type ChainAction =
     kind: "split" | "merge"; stakeholder: Address; collateral: Address; condition_id: string; partition: number[];
     token_ids: string[]; amount: string;
   })
-  | (Base & {kind: "uma"; event: string; question_id: string; condition_id: string; outcome: string | null})
+  | (Base & {kind: "uma"; event: string; question_id: string; condition_id: string; outcome: string | null; ancillary_data: string})
   | (Base & {
     kind: "resolution"; condition_id: string; question_id: string; oracle: Address; outcome_slot_count: number;
     payout_numerators: number[];
@@ -150,9 +150,10 @@ export class ChainLog {
       partition: [1, 2], token_ids: [...tokenIds], amount: amount.toString()});
   }
 
-  uma(at: number, event: string, questionId: string, conditionId: string, outcome: string | null) {
-    return this.push({kind: "uma", ts: this.time(at), tx_hash: this.txHash(), event, question_id: questionId,
-      condition_id: conditionId, outcome});
+  /** A UMA step of a market's question (`initialized`, `proposed`, `disputed`, `reset`, `resolved`). */
+  uma(at: number, event: string, market: Market, outcome: string | null) {
+    return this.push({kind: "uma", ts: this.time(at), tx_hash: this.txHash(), event, question_id: market.questionId,
+      condition_id: market.conditionId, outcome, ancillary_data: ancillaryData(market)});
   }
 
   resolution(at: number, conditionId: string, questionId: string, oracle: Address, payouts: number[]) {
@@ -249,12 +250,16 @@ export function scheduleChainLife(schedule: Schedule, users: readonly User[], ma
     }
   }
   for (const market of markets) {
+    // The question is initialized on the UMA adapter when the market is listed.
+    schedule.add({kind: "chain", at: market.createdAt, run: (chain) => {
+      chain.uma(market.createdAt, "initialized", market, null);
+    }});
     const resolution = market.resolution;
     if (!resolution || resolution.resolvedAt > WINDOW_END) continue;
     const rng = Rng.from(seed, "chain-market", market.index);
     for (const step of resolution.uma) {
       schedule.add({kind: "chain", at: step.ts, run: (chain) => {
-        chain.uma(step.ts, step.event, market.questionId, market.conditionId, step.outcome);
+        chain.uma(step.ts, step.event, market, step.outcome);
       }});
     }
     const at = resolution.resolvedAt + 1000;

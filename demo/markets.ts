@@ -225,6 +225,12 @@ export function buildMarkets(seed: number): Market[] {
   return markets;
 }
 
+/** The question's UMA ancillary data, in the adapter's format (title, rules, price map, initializer). */
+export function ancillaryData(m: Market): string {
+  return `q: title: ${m.question}, description: ${m.description} res_data: p1: 0, p2: 1, p3: 0.5. ` +
+    "Where p1 corresponds to No, p2 to Yes, p3 to unknown/50-50.,initializer:" + ADDR.umaCtfAdapter.slice(2).toLowerCase();
+}
+
 /** Whether the market accepts orders at `ts` (listed, not past its end date, not resolved). */
 export function isTradable(m: Market, ts: number): boolean {
   const stop = Math.min(m.endDate, m.resolution?.resolvedAt ?? Infinity);
@@ -271,5 +277,6 @@ export function gammaMarket(m: Market): Record<string, unknown> {
     umaResolutionStatus: statuses.length ? statuses[statuses.length - 1] : null,
     umaResolutionStatuses: gammaList(statuses),
     closedTime: resolved ? iso(r.resolvedAt) : null,
+    updatedAt: iso(Math.max(m.createdAt, ...(m.resolution?.uma.filter((s) => s.ts <= WINDOW_END).map((s) => s.ts) ?? []))),
   };
 }

@@ -87,7 +87,7 @@ test("the loader's event signatures are the mainnet ones (shared/domain.md) and 
   assert.equal(TOPIC0.ConditionResolution, toEventSelector("ConditionResolution(bytes32,address,bytes32,uint256,uint256[])"));
   assert.equal(TOPIC0.OrdersMatchedV1, toEventSelector("OrdersMatched(bytes32,address,uint256,uint256,uint256,uint256)"));
   const standIn = new Map<string, string>();
-  for (const name of ["Collateral", "ConditionalTokens", "ExchangeV1", "ExchangeV2"] as const)
+  for (const name of ["Collateral", "ConditionalTokens", "ExchangeV1", "ExchangeV2", "UmaCtfAdapter", "OptimisticOracleV2"] as const)
     for (const item of abiOf(name)) if (item.type === "event") standIn.set(toEventSelector(item as AbiEvent), `${name}.${item.name}`);
   for (const [name, topic] of Object.entries(TOPIC0)) assert.ok(standIn.has(topic), `no stand-in emits ${name} (${topic})`);
 });
@@ -225,7 +225,8 @@ describe("against anvil", () => {
       // Idempotent: a second run adds nothing.
       const again = await ingestChain(warehouse, options(fx, url, {fromBlock: fx.firstBlock}));
       assert.equal(again.inserted, 0);
-      assert.equal(again.skippedFiles, fx.network.collateral.length + 1 + fx.network.exchanges.length);
+      const resolution = fx.network.resolution.umaAdapters.length + fx.network.resolution.optimisticOracles.length;
+      assert.equal(again.skippedFiles, fx.network.collateral.length + 1 + fx.network.exchanges.length + resolution);
       assert.deepEqual(await counts(warehouse), fx.expected);
 
       // The Parquet snapshot keeps full precision.

@@ -17,7 +17,20 @@ export type EventName =
   | "OrderFilledV1"
   | "OrdersMatchedV1"
   | "OrderFilledV2"
-  | "OrdersMatchedV2";
+  | "OrdersMatchedV2"
+  | UmaEventName;
+
+/** UMA resolution events (docs/markets.md): the UMA CTF adapter with its bulletin board, and the Optimistic Oracle V2. */
+export type UmaEventName =
+  | "QuestionInitialized"
+  | "QuestionReset"
+  | "QuestionFlagged"
+  | "QuestionResolved"
+  | "QuestionManuallyResolved"
+  | "AncillaryDataUpdated"
+  | "ProposePrice"
+  | "DisputePrice"
+  | "Settle";
 
 /** Solidity signatures as deployed on Polygon. V2 OrdersMatched follows V2 OrderFilled's shape (verify). */
 export const EVENT_SIGNATURES: Record<EventName, string> = {
@@ -41,8 +54,28 @@ export const EVENT_SIGNATURES: Record<EventName, string> = {
   OrderFilledV2:
     "event OrderFilled(bytes32 indexed orderHash, address indexed maker, address indexed taker, uint8 side, uint256 tokenId, uint256 makerAmountFilled, uint256 takerAmountFilled, uint256 fee, bytes32 builder, bytes32 metadata)",
   OrdersMatchedV2:
-    "event OrdersMatched(bytes32 indexed takerOrderHash, address indexed takerOrderMaker, uint8 side, uint256 tokenId, uint256 makerAmountFilled, uint256 takerAmountFilled)"
+    "event OrdersMatched(bytes32 indexed takerOrderHash, address indexed takerOrderMaker, uint8 side, uint256 tokenId, uint256 makerAmountFilled, uint256 takerAmountFilled)",
+  // Polymarket/uma-ctf-adapter (IUmaCtfAdapter, IBulletinBoard)
+  QuestionInitialized:
+    "event QuestionInitialized(bytes32 indexed questionID, uint256 indexed requestTimestamp, address indexed creator, bytes ancillaryData, address rewardToken, uint256 reward, uint256 proposalBond)",
+  QuestionReset: "event QuestionReset(bytes32 indexed questionID)",
+  QuestionFlagged: "event QuestionFlagged(bytes32 indexed questionID)",
+  QuestionResolved: "event QuestionResolved(bytes32 indexed questionID, int256 indexed settledPrice, uint256[] payouts)",
+  QuestionManuallyResolved: "event QuestionManuallyResolved(bytes32 indexed questionID, uint256[] payouts)",
+  AncillaryDataUpdated: "event AncillaryDataUpdated(bytes32 indexed questionID, address indexed owner, bytes update)",
+  // UMA OptimisticOracleV2
+  ProposePrice:
+    "event ProposePrice(address indexed requester, address indexed proposer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 proposedPrice, uint256 expirationTimestamp, address currency)",
+  DisputePrice:
+    "event DisputePrice(address indexed requester, address indexed proposer, address indexed disputer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 proposedPrice)",
+  Settle:
+    "event Settle(address indexed requester, address indexed proposer, address indexed disputer, bytes32 identifier, uint256 timestamp, bytes ancillaryData, int256 price, uint256 payout)"
 };
+
+export const UMA_ADAPTER_EVENTS: UmaEventName[] = [
+  "QuestionInitialized", "QuestionReset", "QuestionFlagged", "QuestionResolved", "QuestionManuallyResolved", "AncillaryDataUpdated"
+];
+export const UMA_ORACLE_EVENTS: UmaEventName[] = ["ProposePrice", "DisputePrice", "Settle"];
 
 export const EVENTS = Object.fromEntries(
   Object.entries(EVENT_SIGNATURES).map(([name, signature]) => [name, parseAbiItem(signature) as AbiEvent])
@@ -86,7 +119,7 @@ interface Plan {
 }
 
 const plans = new WeakMap<AbiEvent, Plan>();
-const SUPPORTED = new Set(["address", "bytes32", "uint8", "uint256", "uint256[]"]);
+const SUPPORTED = new Set(["address", "bytes32", "uint8", "uint256", "int256", "uint256[]", "bytes"]);
 
 function planOf(event: AbiEvent): Plan {
   let plan = plans.get(event);
@@ -96,8 +129,8 @@ function planOf(event: AbiEvent): Plan {
     topics: event.inputs.filter((input) => input.indexed).map((input) => ({name: input.name!, type: input.type})),
     words: event.inputs
       .filter((input) => !input.indexed)
-      .map((input) => ({name: input.name!, type: input.type, array: input.type.endsWith("[]")})),
-    dynamic: event.inputs.some((input) => !input.indexed && input.type.endsWith("[]"))
+      .map((input) => ({name: input.name!, type: input.type, array: input.type.endsWith("[]") || input.type === "bytes"})),
+    dynamic: event.inputs.some((input) => !input.indexed && (input.type.endsWith("[]") || input.type === "bytes"))
   };
   plans.set(event, plan);
   return plan;
@@ -120,6 +153,10 @@ function decodeWord(type: string, hex: string): string | bigint | number {
       return `0x${hex.slice(24).toLowerCase()}`;
     case "bytes32":
       return `0x${hex.toLowerCase()}`;
+    case "int256": {
+      const value = BigInt(`0x${hex}`);
+      return value >= 1n << 255n ? value - (1n << 256n) : value;
+    }
     case "uint8": {
       const value = BigInt(`0x${hex}`);
       if (value > 255n) throw new DecodeError("uint8 out of range");
@@ -157,6 +194,14 @@ export function decodeEvent(event: AbiEvent, topics: readonly string[], data: st
       if (offset % 32n !== 0n || offset / 32n >= BigInt(total)) throw new DecodeError("bad array offset");
       const at = Number(offset / 32n);
       const length = BigInt(`0x${word(data, total, at)}`);
+      if (type === "bytes") {
+        // Byte string: `length` bytes in whole words after the length word.
+        const size = Math.ceil(Number(length) / 32);
+        if (length > BigInt(MAX_ARRAY * 32) || at + size >= total) throw new DecodeError(`bytes length ${length} runs past the data`);
+        args[name] = `0x${data.substring(2 + (at + 1) * 64, 2 + (at + 1) * 64 + Number(length) * 2).toLowerCase()}`;
+        used += 1 + size;
+        continue;
+      }
       if (length > BigInt(MAX_ARRAY)) throw new DecodeError(`array length ${length} too large`);
       const values: bigint[] = new Array(Number(length));
       for (let j = 0; j < values.length; j++) values[j] = BigInt(`0x${word(data, total, at + 1 + j)}`);

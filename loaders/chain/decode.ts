@@ -3,10 +3,11 @@
  * decode, becomes a reject (never a crash, never a wrong row); known events without a table
  * (Approval, ApprovalForAll, ...) are skipped and counted.
  */
-import {DecodeError, EVENT_BY_TOPIC0, EVENTS, IGNORED_TOPIC0, decodeEvent, type DecodedArgs, type EventName} from "./abi.ts";
+import {hexToString, keccak256, type Hex} from "viem";
+import {DecodeError, EVENT_BY_TOPIC0, EVENTS, IGNORED_TOPIC0, decodeEvent, type DecodedArgs, type EventName, type UmaEventName, UMA_ADAPTER_EVENTS, UMA_ORACLE_EVENTS} from "./abi.ts";
 import type {WatchedContract} from "./network.ts";
 import type {RawLog} from "./rpc.ts";
-import {amountOf, LINES, type Amount, type TableKey} from "./store.ts";
+import {amountOf, LINES, type Amount, type TableKey, type UmaEventRow} from "./store.ts";
 
 interface Where {
   block: number;
@@ -42,7 +43,8 @@ export const emptyRows = (): Rows => ({
   matches: [],
   splits: [],
   redemptions: [],
-  resolutions: []
+  resolutions: [],
+  umaEvents: []
 });
 
 /** Largest amount accepted: 10^30 units (10^24 USDC) keeps every derived DECIMAL(38, 6) exact. */
@@ -52,8 +54,40 @@ const MAX_AMOUNT = 10n ** 30n;
 const ROLE_EVENTS: Record<WatchedContract["role"], ReadonlySet<EventName>> = {
   collateral: new Set(["Transfer"]),
   ctf: new Set(["TransferSingle", "TransferBatch", "PositionSplit", "PositionsMerge", "PayoutRedemption", "ConditionResolution"]),
-  exchange: new Set(["OrderFilledV1", "OrdersMatchedV1", "OrderFilledV2", "OrdersMatchedV2"])
+  exchange: new Set(["OrderFilledV1", "OrdersMatchedV1", "OrderFilledV2", "OrdersMatchedV2"]),
+  "uma-adapter": new Set(UMA_ADAPTER_EVENTS),
+  oracle: new Set(UMA_ORACLE_EVENTS)
 };
+
+/** UTF-8 text of ancillary data / a clarification (invalid sequences become U+FFFD, never a crash). */
+function bytesText(hex: string): string {
+  return hexToString(hex as Hex).replaceAll("\u0000", "");
+}
+
+/** An adapter or oracle event as a chain_uma_events row. */
+function umaRow(contract: WatchedContract, name: UmaEventName, args: DecodedArgs): UmaEventRow {
+  const hexArg = (key: string) => (args[key] === undefined ? null : (args[key] as string));
+  const ancillary = hexArg("ancillaryData");
+  const oracleEvent = contract.role === "oracle";
+  const payouts = (args.payouts as bigint[] | undefined) ?? null;
+  if (payouts) for (const payout of payouts) if (payout >= MAX_AMOUNT) throw new DecodeError("payout out of range");
+  const price = (args.proposedPrice ?? args.price ?? args.settledPrice) as bigint | undefined;
+  return {
+    contract: contract.address,
+    event: name,
+    questionId: oracleEvent ? (ancillary === null ? null : keccak256(ancillary as Hex)) : hexArg("questionID"),
+    requester: hexArg("requester"),
+    proposer: hexArg("proposer"),
+    disputer: hexArg("disputer"),
+    creator: hexArg("creator") ?? hexArg("owner"),
+    requestTimestamp: (args.timestamp ?? args.requestTimestamp ?? null) as bigint | null,
+    expirationTimestamp: (args.expirationTimestamp ?? null) as bigint | null,
+    price: price ?? null,
+    payouts,
+    ancillaryHash: ancillary === null ? null : keccak256(ancillary as Hex),
+    text: ancillary !== null ? bytesText(ancillary) : args.update !== undefined ? bytesText(args.update as string) : null
+  };
+}
 
 function amount(args: DecodedArgs, name: string): Amount {
   const value = args[name] as bigint;
@@ -168,6 +202,17 @@ function addLines(rows: Rows, contract: WatchedContract, name: EventName, args: 
       rows.resolutions.push(LINES.resolutions(where, args.conditionId as string, args.oracle as string, args.questionId as string, Number(slots), numerators));
       return;
     }
+    case "QuestionInitialized":
+    case "QuestionReset":
+    case "QuestionFlagged":
+    case "QuestionResolved":
+    case "QuestionManuallyResolved":
+    case "AncillaryDataUpdated":
+    case "ProposePrice":
+    case "DisputePrice":
+    case "Settle":
+      rows.umaEvents.push(LINES.umaEvents(where, umaRow(contract, name, args)));
+      return;
     case "OrderFilledV1":
     case "OrderFilledV2": {
       let fillSide: "BUY" | "SELL";

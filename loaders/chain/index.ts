@@ -20,7 +20,7 @@ import {UsageError, WorkbenchError} from "../errors.ts";
 import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
-import {ERC1155_ABI, ERC20_ABI, TOPIC0} from "./abi.ts";
+import {ERC1155_ABI, ERC20_ABI, TOPIC0, UMA_ADAPTER_EVENTS, UMA_ORACLE_EVENTS} from "./abi.ts";
 import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
 import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
 import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
@@ -102,7 +102,8 @@ export async function ingestChain(
       `no contract code at ${missing.map((contract) => `${contract.name} ${contract.address}`).join(", ")} on the RPC at ` +
         `${redactUrl(options.rpc)}: is the network file (${network.name}) the right one for this chain?`
     );
-  const queries = new Map(contracts.map((contract) => [contract.address, buildQueries(contract, addresses, options.addressesPerQuery ?? 100)]));
+  const adapters = network.resolution.umaAdapters.map((adapter) => adapter.address);
+  const queries = new Map(contracts.map((contract) => [contract.address, buildQueries(contract, addresses, options.addressesPerQuery ?? 100, adapters)]));
   const ranges: ChainIngestSummary["ranges"] = new Map(contracts.map((c) => [c.address, {queries: queries.get(c.address)!, ranges: []}]));
   const run = await IngestRun.start(warehouse, "chain", `${redactUrl(options.rpc)} ${network.name} ${addresses.length} wallets (set ${addressSet})`);
   let ignored = 0;
@@ -303,8 +304,15 @@ async function ticketWallets(warehouse: Warehouse): Promise<string[]> {
   return [...direct, ...linked].map((row) => row.address).filter((address) => ADDRESS.test(address));
 }
 
-/** Topic filters naming the wallets in each indexed position the contract's events use. */
-export function buildQueries(contract: WatchedContract, addresses: string[], perQuery: number): LogQuery[] {
+/**
+ * Topic filters naming the wallets in each indexed position the contract's events use. UMA
+ * adapters: every question's lifecycle event; oracles: proposals, disputes and settlements of
+ * requests made by `adapters` (an oracle serves many other requesters).
+ */
+export function buildQueries(contract: WatchedContract, addresses: string[], perQuery: number, adapters: string[] = []): LogQuery[] {
+  if (contract.role === "uma-adapter") return [{address: contract.address, topics: [UMA_ADAPTER_EVENTS.map((name) => TOPIC0[name])]}];
+  if (contract.role === "oracle")
+    return [{address: contract.address, topics: [UMA_ORACLE_EVENTS.map((name) => TOPIC0[name]), adapters.map((adapter) => pad(adapter as Hex, {size: 32}))]}];
   const positions = contract.role === "collateral" ? [1, 2] : contract.role === "ctf" ? [1, 2, 3] : [2, 3];
   const queries: LogQuery[] = [];
   for (let i = 0; i < addresses.length; i += perQuery) {

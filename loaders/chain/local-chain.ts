@@ -19,7 +19,7 @@ export const STAND_INS = JSON.parse(
   readFileSync(new URL("../../contracts/artifacts/stand-ins.json", import.meta.url), "utf-8")
 ) as Artifact;
 
-export type StandIn = "Collateral" | "ConditionalTokens" | "ExchangeV1" | "ExchangeV2" | "Multicall";
+export type StandIn = "Collateral" | "ConditionalTokens" | "ExchangeV1" | "ExchangeV2" | "Multicall" | "UmaCtfAdapter" | "OptimisticOracleV2";
 
 export const abiOf = (name: StandIn): Abi => STAND_INS.contracts[name].abi;
 
@@ -165,6 +165,13 @@ export async function deployStandIns(chain: LocalChain, layout?: Network): Promi
     const args = [exchange.version === 1 ? v1Collateral : v2Collateral, ctf];
     exchanges.push({...exchange, address: await place(name, exchange.address || undefined, args)});
   }
+  // Where markets resolve: one UMA CTF adapter (with its bulletin board) and the oracle it asks.
+  const adapterSpecs = layout?.resolution.umaAdapters.length ? layout.resolution.umaAdapters : [{name: "uma-ctf-adapter", address: ""}];
+  const oracleSpecs = layout?.resolution.optimisticOracles.length ? layout.resolution.optimisticOracles : [{name: "optimistic-oracle-v2", address: ""}];
+  const umaAdapters = [];
+  for (const adapter of adapterSpecs) umaAdapters.push({...adapter, address: await place("UmaCtfAdapter", adapter.address || undefined)});
+  const optimisticOracles = [];
+  for (const oracle of oracleSpecs) optimisticOracles.push({...oracle, address: await place("OptimisticOracleV2", oracle.address || undefined)});
   return {
     name: layout ? `${layout.name} (local stand-ins)` : "local stand-ins",
     chainId: 137,
@@ -173,6 +180,7 @@ export async function deployStandIns(chain: LocalChain, layout?: Network): Promi
     exchanges,
     protocol: layout?.protocol ?? [],
     defaultFromBlock: 0,
-    walletFactories: layout?.walletFactories ?? []
+    walletFactories: layout?.walletFactories ?? [],
+    resolution: {umaAdapters, optimisticOracles}
   };
 }

@@ -35,6 +35,13 @@ export interface Network {
   defaultFromBlock: number;
   /** Funder-wallet factories: link an EOA to the proxy / Safe it owns without any order seen. */
   walletFactories: WalletFactory[];
+  /** Where markets resolve: UMA CTF adapters (with their bulletin board) and the Optimistic Oracles they ask. */
+  resolution: {umaAdapters: NamedContract[]; optimisticOracles: NamedContract[]};
+}
+
+export interface NamedContract {
+  name: string;
+  address: string;
 }
 
 /** A factory that deploys funder wallets at CREATE2 addresses derived from the owner EOA. */
@@ -50,7 +57,7 @@ export interface WalletFactory {
 export interface WatchedContract {
   address: string;
   name: string;
-  role: "collateral" | "ctf" | "exchange";
+  role: "collateral" | "ctf" | "exchange" | "uma-adapter" | "oracle";
   version?: 1 | 2;
   /** Collateral symbol: the token's own, or what an exchange settles in. */
   symbol?: string;
@@ -94,6 +101,12 @@ export function parseNetwork(raw: unknown, source = "network file"): Network {
     if (entry.salt !== "packed" && entry.salt !== "padded") throw new UsageError(`${source}: walletFactories[${i}].salt must be "packed" or "padded"`);
     return {type: String(entry.type ?? `wallet${i}`), factory: address(entry.factory, `walletFactories[${i}].factory`), initCodeHash: entry.initCodeHash.toLowerCase(), salt: entry.salt};
   });
+  const resolution = (object.resolution ?? {}) as {umaAdapters?: unknown; optimisticOracles?: unknown};
+  const named = (value: unknown, field: string) =>
+    list<NamedContract>(value ?? [], `resolution.${field}`).map((entry, i) => ({
+      name: String(entry.name ?? `${field}${i}`),
+      address: address(entry.address, `resolution.${field}[${i}].address`)
+    }));
   return {
     name: String(object.name ?? "unnamed"),
     chainId: object.chainId as number,
@@ -102,7 +115,8 @@ export function parseNetwork(raw: unknown, source = "network file"): Network {
     exchanges,
     protocol,
     defaultFromBlock: Number(object.defaultFromBlock ?? 0),
-    walletFactories
+    walletFactories,
+    resolution: {umaAdapters: named(resolution.umaAdapters, "umaAdapters"), optimisticOracles: named(resolution.optimisticOracles, "optimisticOracles")}
   };
 }
 
@@ -131,7 +145,9 @@ export function watchedContracts(network: Network): WatchedContract[] {
       role: "exchange" as const,
       version: exchange.version,
       symbol: exchange.collateral
-    }))
+    })),
+    ...network.resolution.umaAdapters.map((adapter) => ({...adapter, role: "uma-adapter" as const})),
+    ...network.resolution.optimisticOracles.map((oracle) => ({...oracle, role: "oracle" as const}))
   ];
 }
 

@@ -62,6 +62,7 @@ interface Action {
 }
 
 const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+const ZERO_ADDRESS = `0x${"00".repeat(20)}`;
 
 export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptions, progress: Progress = silentProgress): Promise<ReplaySummary> {
   const file = join(options.dir, "chain", "actions.jsonl");
@@ -112,13 +113,12 @@ export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptio
     const network = await deployStandIns(chain, layout);
     const multicall = await chain.deploy("Multicall");
     const translate = translator(network);
-    const onChain = actions.filter((action) => action.kind !== "uma");
-    const perBlock = Math.ceil(onChain.length / (options.maxBlocks ?? 600));
+    const onChain = actions;
     const callsPerTx = options.callsPerTx ?? 50;
     let transactions = 0;
     let blocks = 0;
-    for (let i = 0; i < onChain.length; i += perBlock) {
-      const group = onChain.slice(i, i + perBlock);
+    let i = 0;
+    for (const group of blockGroups(onChain, Math.ceil(onChain.length / (options.maxBlocks ?? 600)))) {
       const calls = group.flatMap(translate);
       const txs: Call[] = [];
       for (let j = 0; j < calls.length; j += callsPerTx) {
@@ -137,7 +137,8 @@ export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptio
       }
       transactions += txs.length;
       blocks++;
-      progress.update(i + group.length, onChain.length, "chain actions replayed");
+      i += group.length;
+      progress.update(i, onChain.length, "chain actions replayed");
     }
     const replayMs = performance.now() - started;
     progress.note(`replayed ${onChain.length.toLocaleString("en-US")} actions in ${blocks} blocks (${(replayMs / 1000).toFixed(1)} s); reading them back`);
@@ -164,6 +165,27 @@ export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptio
   } finally {
     await node.kill();
   }
+}
+
+/** Resolution steps (UMA and CTF) are mined in blocks of their own, dated at the step's second, so
+ *  the timeline's stage durations are exact; other actions are packed `perBlock` to a block. */
+function blockGroups(actions: Action[], perBlock: number): Action[][] {
+  const pinned = (action: Action) => action.kind === "uma" || action.kind === "resolution";
+  const groups: Action[][] = [];
+  let current: Action[] = [];
+  for (const action of actions) {
+    const last = current.at(-1);
+    const boundary = last !== undefined &&
+      (pinned(action) !== pinned(last) || (pinned(action) && Math.ceil(Date.parse(action.ts) / 1000) !== Math.ceil(Date.parse(last.ts) / 1000)) ||
+        (!pinned(action) && current.length >= perBlock));
+    if (boundary) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(action);
+  }
+  if (current.length) groups.push(current);
+  return groups;
 }
 
 /** Every user wallet the actions name (not the deposit sources and withdrawal targets outside). */
@@ -199,6 +221,58 @@ export function wallets(actions: Action[]): string[] {
   return [...found].sort();
 }
 
+/** The demo's UMA proposer and disputer (bond posters outside the demo's users). */
+const UMA_PROPOSER = `0x${keccak256(stringToHex("demo uma proposer")).slice(-40)}`;
+const UMA_DISPUTER = `0x${keccak256(stringToHex("demo uma disputer")).slice(-40)}`;
+const PRICE: Record<string, bigint> = {Yes: 10n ** 18n, No: 0n, "50/50": 5n * 10n ** 17n};
+const PAYOUTS: Record<string, bigint[]> = {Yes: [1n, 0n], No: [0n, 1n], "50/50": [1n, 1n]};
+const LIVENESS_SECONDS = 7200n;
+const PROPOSAL_BOND = 500_000_000n;
+
+/**
+ * UMA steps -> adapter and Optimistic Oracle V2 calls, as the mainnet flow emits them: initialize
+ * (QuestionInitialized, a price request), ProposePrice, DisputePrice (the first dispute resets the
+ * question: QuestionReset and a new request), Settle then QuestionResolved. Tracks each question's
+ * request time and last proposal, which the oracle events repeat.
+ */
+function umaTranslator(network: Network): (action: Action) => Call[] {
+  const adapter = network.resolution.umaAdapters[0]?.address;
+  const oracle = network.resolution.optimisticOracles[0]?.address;
+  const currency = network.collateral.find((token) => token.symbol === "pUSD")?.address ?? network.collateral[0].address;
+  const requests = new Map<string, {timestamp: bigint; proposed: bigint; disputer: string}>();
+  return (action) => {
+    if (!adapter || !oracle) throw new WorkbenchError("demo chain replay: the network names no UMA adapter and oracle for the resolution steps");
+    const question = String(action.question_id).toLowerCase() as Hex;
+    const ancillary = stringToHex(String(action.ancillary_data));
+    const at = BigInt(Math.ceil(Date.parse(action.ts) / 1000));
+    const request = requests.get(question) ?? {timestamp: at, proposed: 0n, disputer: ZERO_ADDRESS};
+    requests.set(question, request);
+    const outcome = action.outcome === null ? undefined : String(action.outcome);
+    switch (action.event) {
+      case "initialized":
+        request.timestamp = at;
+        return [call(adapter, "UmaCtfAdapter", "initialize", [question, adapter, ancillary, currency, 0n, PROPOSAL_BOND], 200_000)];
+      case "proposed":
+        request.proposed = PRICE[outcome!];
+        return [call(oracle, "OptimisticOracleV2", "proposePrice", [adapter, UMA_PROPOSER, request.timestamp, ancillary, request.proposed, LIVENESS_SECONDS, currency], 200_000)];
+      case "disputed":
+        request.disputer = UMA_DISPUTER;
+        return [call(oracle, "OptimisticOracleV2", "disputePrice", [adapter, UMA_PROPOSER, UMA_DISPUTER, request.timestamp, ancillary, request.proposed], 200_000)];
+      case "reset":
+        request.timestamp = at;
+        request.disputer = ZERO_ADDRESS;
+        return [call(adapter, "UmaCtfAdapter", "reset", [question], 100_000)];
+      case "resolved":
+        return [
+          call(oracle, "OptimisticOracleV2", "settle", [adapter, UMA_PROPOSER, request.disputer, request.timestamp, ancillary, PRICE[outcome!], PROPOSAL_BOND], 200_000),
+          call(adapter, "UmaCtfAdapter", "resolve", [question, PRICE[outcome!], PAYOUTS[outcome!]], 150_000)
+        ];
+      default:
+        throw new WorkbenchError(`demo chain replay: unknown UMA step "${String(action.event)}"`);
+    }
+  };
+}
+
 /** One action -> the stand-in calls that emit its mainnet events (gas: an upper estimate). */
 function translator(network: Network): (action: Action) => Call[] {
   const lower = (value: unknown) => String(value).toLowerCase();
@@ -206,6 +280,7 @@ function translator(network: Network): (action: Action) => Call[] {
   const collateralOf = new Map(network.collateral.map((token) => [token.address, token.symbol]));
   const ctf = network.conditionalTokens;
   const big = (value: unknown) => BigInt(value as string | number);
+  const umaCalls = umaTranslator(network);
   return (action) => {
     switch (action.kind) {
       case "deposit": {
@@ -263,6 +338,8 @@ function translator(network: Network): (action: Action) => Call[] {
             (action.payout_numerators as number[]).map(BigInt)
           ], 150_000)
         ];
+      case "uma":
+        return umaCalls(action);
       case "redemption":
         return [
           call(ctf, "ConditionalTokens", "redeemPositions", [

@@ -21,10 +21,28 @@ export const EVENT_TABLES = [
   "chain_matches",
   "chain_splits",
   "chain_redemptions",
-  "chain_resolutions"
+  "chain_resolutions",
+  "chain_uma_events"
 ] as const;
 
-export type TableKey = "transfers" | "positionTransfers" | "fills" | "matches" | "splits" | "redemptions" | "resolutions";
+export type TableKey = "transfers" | "positionTransfers" | "fills" | "matches" | "splits" | "redemptions" | "resolutions" | "umaEvents";
+
+/** One UMA adapter / oracle event (docs/markets.md); absent fields are null. */
+export interface UmaEventRow {
+  contract: string;
+  event: string;
+  questionId: string | null;
+  requester: string | null;
+  proposer: string | null;
+  disputer: string | null;
+  creator: string | null;
+  requestTimestamp: bigint | null;
+  expirationTimestamp: bigint | null;
+  price: bigint | null;
+  payouts: bigint[] | null;
+  ancillaryHash: string | null;
+  text: string | null;
+}
 
 interface Stage {
   table: string;
@@ -76,7 +94,13 @@ export const LINES = {
   redemptions: (where: string, redeemer: string, collateral: string, parent: string, conditionId: string, indexSets: bigint[], payout: Amount) =>
     `${where},${redeemer},${collateral},${parent},${conditionId},${list(indexSets)},${payout[0]},${payout[1]}`,
   resolutions: (where: string, conditionId: string, oracle: string, questionId: string, slots: number, numerators: bigint[]) =>
-    `${where},${conditionId},${oracle},${questionId},${slots},${list(numerators)}`
+    `${where},${conditionId},${oracle},${questionId},${slots},${list(numerators)}`,
+  umaEvents: (where: string, row: UmaEventRow) =>
+    `${where},` +
+    [row.contract, row.event, row.questionId, row.requester, row.proposer, row.disputer, row.creator, row.requestTimestamp,
+      row.expirationTimestamp, row.price, row.payouts === null ? null : row.payouts.join(","), row.ancillaryHash, row.text]
+      .map((value) => (typeof value === "bigint" ? value.toString() : text(value)))
+      .join(",")
 };
 
 /** An amount as [integer text, 6-decimal text, approximate number]. */
@@ -161,6 +185,18 @@ const STAGES: Stage[] = [
     select:
       "block_number, log_index, tx_hash, to_timestamp(ts), condition_id, oracle, question_id, outcome_slot_count, " +
       splitList("payout_numerators", "HUGEINT")
+  },
+  {
+    table: "chain_uma_events",
+    key: "umaEvents",
+    columns: [
+      ...WHERE, ["contract", "VARCHAR"], ["event", "VARCHAR"], ["question_id", "VARCHAR"], ["requester", "VARCHAR"], ["proposer", "VARCHAR"],
+      ["disputer", "VARCHAR"], ["creator", "VARCHAR"], ["request_timestamp", "BIGINT"], ["expiration_timestamp", "BIGINT"], ["price", "HUGEINT"],
+      ["payouts", "VARCHAR"], ["ancillary_hash", "VARCHAR"], ["text", "VARCHAR"]
+    ],
+    select:
+      "block_number, log_index, tx_hash, to_timestamp(ts), contract, event, question_id, requester, proposer, disputer, creator, " +
+      `request_timestamp, expiration_timestamp, price, CASE WHEN payouts IS NULL THEN NULL ELSE ${splitList("payouts", "HUGEINT")} END, ancillary_hash, text`
   }
 ];
 
