@@ -7,6 +7,7 @@
  * persons of one bucket): both sides must agree on which file holds what. Plain DOM, no
  * dependencies, so the loader can import this module under Node.
  */
+import type {Diagnosis} from "../../analysis/investigate/types.js";
 import {formatCount, formatDateTime} from "./format.js";
 import {el} from "./status.js";
 
@@ -108,14 +109,7 @@ export interface BalanceDetail {
 }
 
 /** A diagnosis row's detail: the engine's Diagnosis minus what the row's columns already hold. */
-export interface DiagnosisDetail {
-  confidence: number;
-  evidence: {table: string; key: Record<string, string | number>; note?: string}[];
-  customer_message: string;
-  engineering_next_step: string;
-  playbook: string;
-  ticket_ids: string[];
-}
+export type DiagnosisDetail = Omit<Diagnosis, "code" | "title">;
 
 // ---------------------------------------------------------------------------------------------
 // Links

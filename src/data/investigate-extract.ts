@@ -17,6 +17,8 @@
  * - diagnosis: the investigate engine's diagnoses; detail = DiagnosisDetail
  */
 import {tableToIPC} from "apache-arrow";
+import {diagnoseAll, type Diagnosis, type Discrepancy, type Identity} from "../../analysis/investigate/index.ts";
+import {reconcile} from "../../analysis/investigate/reconcile.ts";
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
 import {
   BUCKETS,
@@ -26,7 +28,9 @@ import {
   indexFileName,
   indexShard,
   personBucket,
-  type BucketRow
+  type BalanceDetail,
+  type BucketRow,
+  type DiagnosisDetail
 } from "../components/investigate.ts";
 import {arrowTable, type ArrowColumnType} from "./lib/warehouse-extract.ts";
 
@@ -58,18 +62,6 @@ const BUCKET_SCHEMA: Record<keyof BucketRow, ArrowColumnType> = {
   count: "int32",
   detail: "utf8"
 };
-
-/** A diagnosis as the engine returns it (analysis/investigate/types.ts). */
-export interface EngineDiagnosis {
-  code: string;
-  title: string;
-  confidence: number;
-  evidence: {table: string; key: Record<string, string | number>; note?: string}[];
-  customer_message: string;
-  engineering_next_step: string;
-  playbook: string;
-  ticket_ids: string[];
-}
 
 export interface ExtractFile {
   name: string;
@@ -276,7 +268,9 @@ async function indexFiles(warehouse: Warehouse): Promise<ExtractFile[]> {
   }));
 }
 
-function diagnosisRows(personId: string, diagnoses: EngineDiagnosis[]): (BucketRow & Record<string, unknown>)[] {
+type ExtractRow = BucketRow & Record<string, unknown>;
+
+function diagnosisRows(personId: string, diagnoses: Diagnosis[]): ExtractRow[] {
   return diagnoses.map((d) => ({
     person_id: personId,
     section: "diagnosis",
@@ -297,25 +291,66 @@ function diagnosisRows(personId: string, diagnoses: EngineDiagnosis[]): (BucketR
       engineering_next_step: d.engineering_next_step,
       playbook: d.playbook,
       ticket_ids: d.ticket_ids
-    })
+    } satisfies DiagnosisDetail)
   }));
+}
+
+/** The engine's verdict on a balance difference (explained by a diagnosis, or flagged) into its row. */
+function explainBalance(row: ExtractRow, discrepancies: Discrepancy[]): ExtractRow {
+  const found = discrepancies.find((d) => d.user === row.address && d.asset === row.kind);
+  if (!found) return row;
+  const detail = JSON.parse(row.detail ?? "{}") as BalanceDetail;
+  return {...row, severity: found.explained_by ? "warning" : "error", detail: JSON.stringify({...detail, explained_by: found.explained_by, explanation: found.explanation})};
+}
+
+/** What the investigate engine (analysis/investigate) concluded, per person id. */
+export interface EngineFindings {
+  diagnoses: Map<string, Diagnosis[]>;
+  discrepancies: Map<string, Discrepancy[]>;
+}
+
+/**
+ * The engine's diagnoses for everyone (one set-based pass), and its explanation of each balance
+ * difference for the few people who have one (reconcile() reads the identity's addresses).
+ */
+export async function engineFindings(warehouse: Warehouse): Promise<EngineFindings> {
+  const diagnoses = await diagnoseAll(warehouse);
+  const discrepancies = new Map<string, Discrepancy[]>();
+  const people = await warehouse.all<Omit<Identity, "eoa" | "funder" | "expected_signature_type" | "ticket_ids" | "matched"> & {eoas: string[] | null; funders: string[] | null}>(
+    `SELECT person_id, eoas, funders, wallet_type, tier, coalesce(emails, []) AS emails, coalesce(addresses, []) AS addresses,
+            coalesce(api_keys, []) AS api_keys, coalesce(fix_sessions, []) AS fix_sessions
+     FROM users WHERE list_has_any(addresses, (SELECT list("user") FROM reconciliation))`
+  );
+  for (const {eoas, funders, ...person} of people) {
+    const identity: Identity = {
+      ...person,
+      eoa: eoas?.[0] ?? null,
+      funder: funders?.[0] ?? null,
+      expected_signature_type: null,
+      ticket_ids: [],
+      matched: {kind: "person", value: person.person_id}
+    };
+    discrepancies.set(person.person_id, await reconcile(warehouse, identity, diagnoses.get(person.person_id) ?? []));
+  }
+  return {diagnoses, discrepancies};
 }
 
 /**
  * Every file of the extract: INDEX_SHARDS index shards and BUCKETS buckets (empty ones included,
- * so the page can fetch any name it computes). `diagnoses` is the engine's diagnoseAll() result.
+ * so the page can fetch any name it computes).
  */
-export async function* investigateExtract(warehouse: Warehouse, diagnoses: Map<string, EngineDiagnosis[]>): AsyncGenerator<ExtractFile> {
+export async function* investigateExtract(warehouse: Warehouse, findings: EngineFindings): AsyncGenerator<ExtractFile> {
   await warehouse.run(ATTRIBUTION_SQL);
   await warehouse.run(ROWS_SQL);
   yield* await indexFiles(warehouse);
   for (let bucket = 0; bucket < BUCKETS; bucket++) {
-    const rows = await warehouse.all<BucketRow & Record<string, unknown>>(
+    const rows = await warehouse.all<ExtractRow>(
       `SELECT person_id, section, epoch_ms(ts) AS ts, source, kind, severity, summary, error, ref, tx_hash, address, count, detail
        FROM inv_rows WHERE person_id >= $from AND person_id < $to`,
       {...bucketRange(bucket)}
     );
-    for (const [person, list] of diagnoses) if (personBucket(person) === bucket) rows.push(...diagnosisRows(person, list));
-    yield {name: bucketFileName(bucket), bytes: tableToIPC(arrowTable(rows, BUCKET_SCHEMA), "stream")};
+    for (const [person, list] of findings.diagnoses) if (personBucket(person) === bucket) rows.push(...diagnosisRows(person, list));
+    const explained = rows.map((row) => (row.section === "balance" && findings.discrepancies.has(row.person_id) ? explainBalance(row, findings.discrepancies.get(row.person_id)!) : row));
+    yield {name: bucketFileName(bucket), bytes: tableToIPC(arrowTable(explained, BUCKET_SCHEMA), "stream")};
   }
 }

@@ -8,7 +8,7 @@
  * once per build so the page only reads them.
  */
 import {once} from "node:events";
-import {investigateExtract, type EngineDiagnosis} from "./investigate-extract.ts";
+import {engineFindings, investigateExtract} from "./investigate-extract.ts";
 import {extract} from "./lib/warehouse-extract.ts";
 
 const BLOCK = 512;
@@ -46,7 +46,7 @@ async function writeMember(name: string, bytes: Uint8Array): Promise<void> {
 }
 
 await extract(async (warehouse) => {
-  const diagnoses = new Map<string, EngineDiagnosis[]>(); // the engine's diagnoseAll() once it lands
-  for await (const file of investigateExtract(warehouse, diagnoses)) await writeMember(file.name, file.bytes);
+  const findings = await engineFindings(warehouse);
+  for await (const file of investigateExtract(warehouse, findings)) await writeMember(file.name, file.bytes);
   await write(Buffer.alloc(2 * BLOCK)); // end of archive
 });
