@@ -8,7 +8,11 @@
  */
 
 import {existsSync} from "node:fs";
+import {buildProfile, CONTENT_SECURITY_POLICY_META, OUTPUT_DIR, publishes} from "./src/data/lib/profile.ts";
 import {dynamicPaths} from "./src/data/lib/routes.ts";
+
+/** internal (default) or leadership: which pages and data this build publishes (docs/deploy.md). */
+const profile = buildProfile();
 
 interface PageLink {
   name: string;
@@ -52,20 +56,25 @@ const sections: Section[] = [
 /** A page's source file: /health -> src/health.md, /incidents/ -> src/incidents/index.md. */
 const pageExists = (path: string) => existsSync(`src${path.endsWith("/") ? `${path}index` : path}.md`);
 
-/** Framework builds every listed page, so list only those whose source exists. */
+/** Framework builds every listed page, so list only those whose source exists (and the profile publishes). */
 const pages = sections
-  .map((section) => ({...section, pages: section.pages.filter((page) => pageExists(page.path))}))
+  .map((section) => ({...section, pages: section.pages.filter((page) => pageExists(page.path) && publishes(profile, page.path))}))
   .filter((section) => section.pages.length > 0);
+
+/** Parameterized pages of this profile only (the leadership site has no per-market pages). */
+async function* profilePaths(): AsyncGenerator<string> {
+  for await (const path of dynamicPaths()) if (publishes(profile, path)) yield path;
+}
 
 const builtAt = new Date().toISOString().slice(0, 16).replace("T", " ");
 
 export default {
   root: "src",
   /** The test suite builds into a temporary directory so it never clobbers a served dist/. */
-  output: process.env.WORKBENCH_SITE_OUTPUT ?? "dist",
+  output: process.env.WORKBENCH_SITE_OUTPUT ?? OUTPUT_DIR[profile],
   title: "Escalation workbench",
   pages,
-  dynamicPaths,
+  dynamicPaths: profilePaths,
   sidebar: true,
   pager: false,
   search: false,
@@ -76,8 +85,9 @@ export default {
   // Extensions are downloaded at build time unless disabled; the pages never need them (no Parquet
   // or JSON inside DuckDB-WASM SQL: loaders emit Arrow IPC instead).
   duckdb: {extensions: {json: null, parquet: null}},
+  // Same-origin scripts, data and workers only (scripts/serve.ts sends the same policy as a header).
   // An inline icon, so browsers do not ask the server for /favicon.ico.
-  head: `<link rel="icon" href="data:image/svg+xml,${encodeURIComponent(
+  head: `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY_META}"><link rel="icon" href="data:image/svg+xml,${encodeURIComponent(
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#4269d0"/><path d="M4 11l3-3 2 2 3-5" stroke="#fff" stroke-width="1.6" fill="none"/></svg>'
   )}">`,
   footer:

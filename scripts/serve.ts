@@ -4,7 +4,8 @@
  * files in ranges). No internet, no dependencies: the offline build's counterpart.
  *
  * Usage: tsx scripts/serve.ts [dir=dist] [--port N]   (port also from $PORT; default 3000)
- * `npm run demo` ends with it. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+ * `npm run demo` ends with it. Ctrl-C (SIGINT) or SIGTERM stops it cleanly. Every response carries
+ * the site's Content-Security-Policy (src/data/lib/profile.ts). No authentication: see docs/deploy.md.
  *
  * Tests import `startServer(dir, 0)` to get a server on a free port.
  */
@@ -15,6 +16,7 @@ import type {AddressInfo} from "node:net";
 import {extname, join, resolve, sep} from "node:path";
 import {pathToFileURL} from "node:url";
 import {parseArgs} from "node:util";
+import {CONTENT_SECURITY_POLICY_HEADER} from "../src/data/lib/profile.ts";
 
 const HOST = "127.0.0.1";
 
@@ -107,7 +109,11 @@ function handler(root: string) {
       "accept-ranges": "bytes",
       "last-modified": stats.mtime.toUTCString(),
       // HTML must be re-read after a rebuild; hashed assets can be cached.
-      "cache-control": path.endsWith(".html") ? "no-cache" : "public, max-age=300"
+      "cache-control": path.endsWith(".html") ? "no-cache" : "public, max-age=300",
+      // The pages' own <meta> policy, plus what only a header can say (frame-ancestors).
+      "content-security-policy": CONTENT_SECURITY_POLICY_HEADER,
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer"
     };
     const range = request.headers.range === undefined ? undefined : parseRange(request.headers.range, stats.size);
     if (range === null) {
