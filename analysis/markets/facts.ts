@@ -28,6 +28,7 @@ export interface HolderPosition {
   tokenId: string;
   outcome: string;
   address: string;
+  tradingWallet: string;
   sharesBeforeResolution: number;
   sharesNow: number;
   paidUsdc: number;
@@ -103,13 +104,6 @@ export async function marketFacts(warehouse: Warehouse, key: string, wallet?: st
     "SELECT step, stage, event, happened_at, outcome, stage_minutes, text, tx_hash FROM market_resolution_timeline WHERE market_id = $1 ORDER BY step",
     [id]
   );
-  const positions = wallet
-    ? await warehouse.json<Record<string, unknown>>(
-        `SELECT * FROM market_positions WHERE market_id = $1 AND (address = lower($2) OR trading_wallet = lower($2))
-          ORDER BY outcome_index, address`,
-        [id, wallet]
-      )
-    : [];
   return {
     marketId: m.market_id,
     conditionId: m.condition_id,
@@ -136,18 +130,29 @@ export async function marketFacts(warehouse: Warehouse, key: string, wallet?: st
       text: (row.text as string | null) ?? null,
       txHash: String(row.tx_hash)
     })),
-    positions: positions.map((row) => ({
-      tokenId: String(row.token_id),
-      outcome: String(row.outcome),
-      address: String(row.address),
-      sharesBeforeResolution: Number(row.shares_before_resolution),
-      sharesNow: Number(row.shares_now),
-      paidUsdc: Number(row.paid_usdc),
-      payoutUsdc: row.payout_usdc === null ? null : Number(row.payout_usdc),
-      redeemed: Boolean(row.redeemed),
-      redeemedAt: iso((row.redeemed_at as string | null) ?? null),
-      redemptionTx: (row.redemption_tx as string | null) ?? null,
-      firstFillTx: (row.first_fill_tx as string | null) ?? null
-    }))
+    positions: wallet ? await holderPositions(warehouse, id, wallet) : []
   };
+}
+
+/** Holders' positions in a market (every holder, or the wallet's: its own address or trading wallet). */
+export async function holderPositions(warehouse: Warehouse, marketId: string, wallet?: string): Promise<HolderPosition[]> {
+  const rows = await warehouse.json<Record<string, unknown>>(
+    `SELECT * FROM market_positions WHERE market_id = $1 AND ($2::VARCHAR IS NULL OR address = lower($2) OR trading_wallet = lower($2))
+      ORDER BY outcome_index, address`,
+    [marketId, wallet ?? null]
+  );
+  return rows.map((row) => ({
+    tokenId: String(row.token_id),
+    outcome: String(row.outcome),
+    address: String(row.address),
+    tradingWallet: String(row.trading_wallet),
+    sharesBeforeResolution: Number(row.shares_before_resolution),
+    sharesNow: Number(row.shares_now),
+    paidUsdc: Number(row.paid_usdc),
+    payoutUsdc: row.payout_usdc === null ? null : Number(row.payout_usdc),
+    redeemed: Boolean(row.redeemed),
+    redeemedAt: iso((row.redeemed_at as string | null) ?? null),
+    redemptionTx: (row.redemption_tx as string | null) ?? null,
+    firstFillTx: (row.first_fill_tx as string | null) ?? null
+  }));
 }

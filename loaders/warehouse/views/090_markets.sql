@@ -64,7 +64,7 @@ counts AS (
 )
 SELECT m.id AS market_id, m.condition_id, m.question_id, m.question, m.end_date, m.neg_risk,
        CASE WHEN p.payout_numerators IS NOT NULL THEN 'resolved'
-            WHEN c.last_stage IN ('proposed', 'disputed', 'reset', 'flagged', 'clarified', 'settled') THEN c.last_stage
+            WHEN c.last_stage <> 'initialized' THEN c.last_stage -- the last UMA stage seen
             WHEN m.closed THEN 'closed'
             WHEN m.end_date <= coalesce((SELECT max(block_time) FROM chain_blocks), now()) THEN 'awaiting_resolution'
             ELSE 'open' END AS status,
