@@ -195,13 +195,27 @@ SELECT * FROM (VALUES
   ('ws_silent_feed', 'websocket')
 ) AS k(kind, category);
 
--- The routes each window affected: REST routes whose requests in the window mostly failed (a route
--- too quiet to trip the per-minute test on its own still counts), the market channel when its
--- sessions went silent, the user channel when its sessions were open all through and got nothing.
-CREATE OR REPLACE VIEW incident_routes AS
+-- Everything measured about each incident, in one pass, as one row per incident with its routes,
+-- people and tickets as lists: the views below unnest it. (One pass: the identity views are
+-- recursive and costly, and a chain of views would evaluate them, and the windows, once per use.)
+--
+-- Routes: REST routes whose requests in the window mostly failed (a route too quiet to trip the
+-- per-minute test on its own still counts), the market channel when its sessions went silent, the
+-- user channel when its sessions were open all through and got nothing.
+-- People: everyone using the exchange during the window (any REST request, or a WebSocket session
+-- open during a silent-feed window), and whether and how the incident hit them. REST: a request on
+-- an affected route inside the window; WebSocket: a session open during it. Market-channel
+-- sessions carry no address: they are attributed through the client IP the same person's REST
+-- requests came from.
+-- Tickets, created from the window's start to:
+--   ticket_horizon_hours after its end by an affected person, in the incident's category or in none
+--   in particular (`other`, uncategorised): their unrelated questions are not the incident's;
+--   category_horizon_hours after its end by anyone, in the incident's category: people the logs do
+--   not attribute (web users, new accounts) report it too.
+CREATE OR REPLACE VIEW incident_facts AS
 WITH windows AS MATERIALIZED (
   SELECT * FROM incident_windows
-), rest AS (
+), rest_routes AS (
   SELECT w.id, r.method || ' ' || r.route AS route, list_contains(w.signal_routes, r.method || ' ' || r.route) AS signalled,
     count(*) AS requests,
     count(*) FILTER (WHERE r.status = 425 OR r.status >= 500) AS failed
@@ -215,26 +229,15 @@ WITH windows AS MATERIALIZED (
   SELECT DISTINCT u.id, u.session_id
   FROM user_sessions u JOIN windows w USING (id)
   JOIN ws_events e ON e.session_id = u.session_id AND e.event = 'message' AND e.ts BETWEEN w.start AND w."end"
-)
-SELECT rest.id, rest.route FROM rest, incident_thresholds t
-WHERE rest.signalled OR (rest.failed > 0 AND rest.failed >= t.min_failure_rate * rest.requests)
-UNION
-SELECT id, 'WS /ws/market' FROM windows WHERE silent_sessions > 0
-UNION
-SELECT id, 'WS /ws/user' FROM (SELECT * FROM user_sessions EXCEPT SELECT * FROM user_sessions_with_data);
-
--- Everyone using the exchange during each window (any REST request, or a WebSocket session open
--- during a silent-feed window), as a person, and whether and how the incident hit them. REST: a
--- request on an affected route inside the window; WebSocket: a session open during it. Market-
--- channel sessions carry no address: they are attributed through the client IP the same person's
--- REST requests came from. Identities are resolved once here (the recursive view is costly).
-CREATE OR REPLACE VIEW incident_people AS
-WITH ids AS MATERIALIZED (
-  SELECT * FROM identities WHERE kind IN ('api_key', 'address')
-), windows AS MATERIALIZED (
-  SELECT * FROM incident_windows
 ), routes AS MATERIALIZED (
-  SELECT * FROM incident_routes
+  SELECT r.id, r.route FROM rest_routes r, incident_thresholds t
+  WHERE r.signalled OR (r.failed > 0 AND r.failed >= t.min_failure_rate * r.requests)
+  UNION
+  SELECT id, 'WS /ws/market' FROM windows WHERE silent_sessions > 0
+  UNION
+  SELECT id, 'WS /ws/user' FROM (SELECT * FROM user_sessions EXCEPT SELECT * FROM user_sessions_with_data)
+), ids AS MATERIALIZED (
+  SELECT * FROM identities
 ), requests AS (
   SELECT w.id AS incident_id, r.*, coalesce(k.person_id, a.person_id) AS person_id,
     ir.route IS NOT NULL AS on_affected_route,
@@ -279,113 +282,114 @@ WITH ids AS MATERIALIZED (
   SELECT DISTINCT k.person_id FROM api_requests r JOIN ids k ON k.kind = 'api_key' AND k.value = r.api_key_id
   WHERE r.user_agent IS NOT NULL AND r.user_agent NOT LIKE 'Mozilla/%'
   UNION
-  SELECT k.person_id FROM fix_messages f JOIN ids k ON k.kind = 'api_key' AND k.value = f.username WHERE f.msg_type = 'A'
+  SELECT person_id FROM ids WHERE kind = 'fix_session'
 ), combined AS (
   SELECT * FROM rest UNION ALL SELECT * FROM ws WHERE person_id IS NOT NULL
-)
-SELECT
-  c.incident_id,
-  c.person_id,
-  count(c.via) > 0 AS affected,
-  list(DISTINCT c.via ORDER BY c.via) FILTER (WHERE c.via IS NOT NULL) AS via,
-  c.person_id IN (SELECT person_id FROM api_people) AS api_user,
-  sum(c.failed_requests)::BIGINT AS failed_requests,
-  sum(c.failed_orders)::BIGINT AS failed_orders,
-  coalesce(any_value(n.failed_order_notional_usdc), 0)::DOUBLE AS failed_order_notional_usdc
-FROM combined c
-LEFT JOIN notional n USING (incident_id, person_id)
-GROUP BY c.incident_id, c.person_id;
-
--- The people each incident hit, with their tier (person_tiers: VIP, advanced, standard).
-CREATE OR REPLACE VIEW incident_affected_users AS
-SELECT p.* EXCLUDE (affected), coalesce(t.tier, 'unknown') AS tier, coalesce(t.tier = 'VIP', false) AS vip
-FROM incident_people p LEFT JOIN person_tiers t USING (person_id)
-WHERE p.affected;
-
--- Tickets linked to each incident, created from the window's start to:
---   ticket_horizon_hours after its end by an affected person, in the incident's category or in none
---   in particular (`other`, uncategorised): their unrelated questions are not the incident's;
---   category_horizon_hours after its end by anyone, in the incident's category: people the logs do
---   not attribute (web users, new accounts) report it too.
-CREATE OR REPLACE VIEW incident_tickets AS
-WITH affected AS MATERIALIZED (
-  SELECT incident_id, person_id FROM incident_people WHERE affected
-), ids AS MATERIALIZED (
-  SELECT * FROM identities WHERE kind IN ('email', 'address')
+), people AS MATERIALIZED (
+  SELECT
+    c.incident_id,
+    c.person_id,
+    count(c.via) > 0 AS affected,
+    coalesce(list(DISTINCT c.via ORDER BY c.via) FILTER (WHERE c.via IS NOT NULL), []) AS via,
+    coalesce(any_value(t.tier), 'unknown') AS tier,
+    coalesce(any_value(t.tier) = 'VIP', false) AS vip,
+    c.person_id IN (SELECT person_id FROM api_people) AS api_user,
+    sum(c.failed_requests)::BIGINT AS failed_requests,
+    sum(c.failed_orders)::BIGINT AS failed_orders,
+    coalesce(any_value(n.failed_order_notional_usdc), 0)::DOUBLE AS failed_order_notional_usdc
+  FROM combined c
+  LEFT JOIN person_tiers t USING (person_id)
+  LEFT JOIN notional n USING (incident_id, person_id)
+  GROUP BY c.incident_id, c.person_id
 ), ticket_people AS (
   SELECT t.ticket_id, i.person_id FROM tickets t JOIN ids i ON i.kind = 'email' AND i.value = lower(t.user_email)
   UNION
   SELECT t.ticket_id, i.person_id FROM tickets t JOIN ids i ON i.kind = 'address' AND i.value = t.user_wallet
+), linked_tickets AS (
+  SELECT
+    w.id AS incident_id,
+    t.ticket_id,
+    t.created_at,
+    round((epoch(t.created_at) - epoch(w.start)) / 60, 1) AS minutes_after_start,
+    tp.person_id,
+    t.tier,
+    t.category,
+    t.state,
+    t.title,
+    p.person_id IS NOT NULL AS by_affected_user,
+    t.category IS NOT DISTINCT FROM kc.category AS category_match
+  FROM windows w
+  CROSS JOIN incident_thresholds th
+  JOIN incident_kind_categories kc USING (kind)
+  JOIN tickets t ON t.created_at BETWEEN w.start AND w."end" + to_hours(th.ticket_horizon_hours)
+  LEFT JOIN ticket_people tp ON tp.ticket_id = t.ticket_id
+  LEFT JOIN people p ON p.incident_id = w.id AND p.person_id = tp.person_id AND p.affected
+  WHERE (p.person_id IS NOT NULL AND coalesce(t.category, 'other') IN (kc.category, 'other'))
+     OR (t.category = kc.category AND t.created_at <= w."end" + to_hours(th.category_horizon_hours))
 )
 SELECT
-  w.id AS incident_id,
-  t.ticket_id,
-  t.created_at,
-  round((epoch(t.created_at) - epoch(w.start)) / 60, 1) AS minutes_after_start,
-  tp.person_id,
-  t.tier,
-  t.category,
-  t.state,
-  t.title,
-  au.person_id IS NOT NULL AS by_affected_user,
-  t.category IS NOT DISTINCT FROM kc.category AS category_match
-FROM incident_windows w
-CROSS JOIN incident_thresholds th
-JOIN incident_kind_categories kc USING (kind)
-JOIN tickets t ON t.created_at BETWEEN w.start AND w."end" + to_hours(th.ticket_horizon_hours)
-LEFT JOIN ticket_people tp ON tp.ticket_id = t.ticket_id
-LEFT JOIN affected au ON au.incident_id = w.id AND au.person_id = tp.person_id
-WHERE (au.person_id IS NOT NULL AND coalesce(t.category, 'other') IN (kc.category, 'other'))
-   OR (t.category = kc.category AND t.created_at <= w."end" + to_hours(th.category_horizon_hours));
+  w.*,
+  coalesce((SELECT list(r.route ORDER BY r.route) FROM routes r WHERE r.id = w.id), []::VARCHAR[]) AS routes,
+  coalesce((SELECT list(p ORDER BY p.person_id) FROM people p WHERE p.incident_id = w.id), []) AS people,
+  coalesce((SELECT list(t ORDER BY t.created_at, t.ticket_id) FROM linked_tickets t WHERE t.incident_id = w.id), []) AS tickets
+FROM windows w;
+
+-- The routes each incident affected (see incident_facts).
+CREATE OR REPLACE VIEW incident_routes AS
+SELECT id, unnest(routes) AS route FROM incident_facts;
+
+-- Everyone active during each incident's window, as a person, and what the incident did to them.
+CREATE OR REPLACE VIEW incident_people AS
+SELECT unnest(people, recursive := true) FROM incident_facts;
+
+-- The people each incident hit.
+CREATE OR REPLACE VIEW incident_affected_users AS
+SELECT * EXCLUDE (affected) FROM incident_people WHERE affected;
+
+-- Tickets linked to each incident (rules in incident_facts).
+CREATE OR REPLACE VIEW incident_tickets AS
+SELECT unnest(tickets, recursive := true) FROM incident_facts;
 
 -- One row per incident with its impact, the figures a status-page update states.
 CREATE OR REPLACE VIEW incidents AS
-WITH people AS MATERIALIZED (
-  SELECT p.*, coalesce(t.tier = 'VIP', false) AS vip FROM incident_people p LEFT JOIN person_tiers t USING (person_id)
-), impact AS (
-  SELECT incident_id AS id,
-    count(*) FILTER (WHERE affected) AS affected_users,
-    count(*) AS active_users,
-    count(*) FILTER (WHERE affected AND vip) AS affected_vip_users,
-    count(*) FILTER (WHERE affected AND api_user) AS affected_api_users,
-    sum(failed_requests)::BIGINT AS failed_requests,
-    sum(failed_orders)::BIGINT AS failed_orders,
-    sum(failed_order_notional_usdc) AS failed_order_notional_usdc
-  FROM people GROUP BY incident_id
-), linked AS (
-  SELECT incident_id AS id, count(*) AS tickets FROM incident_tickets GROUP BY incident_id
-), routes AS (
-  SELECT id, list(route ORDER BY route) AS routes FROM incident_routes GROUP BY id
+WITH impact AS (
+  SELECT
+    f.* EXCLUDE (people, tickets),
+    len(list_filter(f.people, p -> p.affected)) AS affected_users,
+    len(f.people) AS active_users,
+    len(list_filter(f.people, p -> p.affected AND p.vip)) AS affected_vip_users,
+    len(list_filter(f.people, p -> p.affected AND p.api_user)) AS affected_api_users,
+    coalesce(list_sum(list_transform(f.people, p -> p.failed_requests)), 0)::BIGINT AS failed_requests,
+    coalesce(list_sum(list_transform(f.people, p -> p.failed_orders)), 0)::BIGINT AS failed_orders,
+    coalesce(list_sum(list_transform(f.people, p -> p.failed_order_notional_usdc)), 0) AS failed_order_notional_usdc,
+    len(f.tickets) AS tickets
+  FROM incident_facts f
 )
 SELECT
-  w.id,
-  w.kind,
-  w.start,
-  w."end",
-  round((epoch(w."end") - epoch(w.start)) / 60, 1) AS duration_minutes,
-  coalesce(r.routes, []::VARCHAR[]) AS routes,
-  coalesce(i.failed_requests, 0) AS failed_requests,
-  coalesce(i.failed_orders, 0) AS failed_orders,
-  coalesce(i.affected_users, 0) AS affected_users,
-  coalesce(i.active_users, 0) AS active_users,
-  coalesce(i.affected_users, 0) / nullif(i.active_users, 0) AS affected_share,
-  coalesce(i.affected_vip_users, 0) AS affected_vip_users,
-  coalesce(i.affected_api_users, 0) AS affected_api_users,
-  round(coalesce(i.failed_order_notional_usdc, 0), 2) AS failed_order_notional_usdc,
-  coalesce(l.tickets, 0) AS tickets,
+  i.id,
+  i.kind,
+  i.start,
+  i."end",
+  round((epoch(i."end") - epoch(i.start)) / 60, 1) AS duration_minutes,
+  i.routes,
+  i.failed_requests,
+  i.failed_orders,
+  i.affected_users,
+  i.active_users,
+  i.affected_users / nullif(i.active_users, 0) AS affected_share,
+  i.affected_vip_users,
+  i.affected_api_users,
+  round(i.failed_order_notional_usdc, 2) AS failed_order_notional_usdc,
+  i.tickets,
   CASE
-    WHEN coalesce(i.affected_users, 0) / nullif(i.active_users, 0) >= t.sev1_share THEN 'SEV1'
-    WHEN coalesce(i.affected_users, 0) / nullif(i.active_users, 0) >= t.sev2_share THEN 'SEV2'
+    WHEN i.affected_users / nullif(i.active_users, 0) >= t.sev1_share THEN 'SEV1'
+    WHEN i.affected_users / nullif(i.active_users, 0) >= t.sev2_share THEN 'SEV2'
     ELSE 'SEV3'
   END AS severity,
-  w.status_425,
-  w.status_5xx,
-  w.status_503,
-  w.latency_minutes,
-  w.silent_sessions
-FROM incident_windows w
-CROSS JOIN incident_thresholds t
-LEFT JOIN impact i USING (id)
-LEFT JOIN linked l USING (id)
-LEFT JOIN routes r USING (id)
-ORDER BY w.start;
+  i.status_425,
+  i.status_5xx,
+  i.status_503,
+  i.latency_minutes,
+  i.silent_sessions
+FROM impact i CROSS JOIN incident_thresholds t
+ORDER BY i.start;
