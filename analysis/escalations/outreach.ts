@@ -87,6 +87,11 @@ const DAY_MS = 86_400_000;
 const iso = (value: unknown) => (value == null ? null : new Date(String(value)).toISOString());
 const num = (value: unknown) => (value == null ? null : Number(value));
 
+/** 0x1234…abcd: enough to recognise a wallet on the internal page, not to paste it anywhere. */
+export function shortWallet(wallet: string | null): string | null {
+  return wallet && wallet.length > 12 ? `${wallet.slice(0, 6)}…${wallet.slice(-4)}` : wallet;
+}
+
 export function answerFor(errorMessage: string | null): PlaybookAnswer | null {
   const code = playbookForError(errorMessage);
   if (!code) return null;

@@ -113,44 +113,106 @@ export function parsePeriod(from: string | undefined, to: string | undefined): {
 
 interface TicketRow {
   ticket_id: string;
+  created_at: number;
   tier: string;
   category: string;
   person_id: string | null;
-  orders: number;
   signatures: string[];
 }
 
-/** Every ticket created in the period with its writer, the orders they placed in it and the signatures linked to it. */
-async function periodTickets(warehouse: Warehouse, p: Period): Promise<TicketRow[]> {
-  const rows = await warehouse.all(
+/**
+ * Everything the report needs for a range of days, read once (the identity views are expensive):
+ * the page assembles many periods from one load.
+ */
+export interface FeedbackData {
+  tickets: TicketRow[];
+  /** orders placed per person and UTC day (epoch ms of midnight) */
+  orders: {person_id: string; day: number; orders: number}[];
+  /** error-signature occurrences per signature, person and UTC day */
+  occurrences: {signature: string; category: string; person_id: string | null; day: number; occurrences: number}[];
+  rated: {ticket_id: string; created_at: number; tier: string; category: string; rating: number; remark: string | null; sla_status: string}[];
+  /** null when the warehouse has no `incidents` view */
+  incidents: IncidentSummary[] | null;
+}
+
+const ms = (value: unknown) => (value instanceof Date ? value.getTime() : Date.parse(String(value)));
+const utc = (date: string) => `${date}T00:00:00Z`;
+
+export async function loadFeedbackData(warehouse: Warehouse, range: Period): Promise<FeedbackData> {
+  const params = {from: utc(range.from), to: utc(range.to)};
+  const tickets = await warehouse.all(
     `WITH t AS (
-       SELECT h.ticket_id, h.tier, h.category, min(tp.person_id) AS person_id
+       SELECT h.ticket_id, h.created_at, h.tier, h.category, min(tp.person_id) AS person_id
        FROM health_tickets h LEFT JOIN ticket_people tp USING (ticket_id)
        WHERE h.created_at >= $from::TIMESTAMPTZ AND h.created_at < $to::TIMESTAMPTZ
        GROUP BY ALL
-     ), orders AS (
-       SELECT rp.person_id, sum(r.order_count) AS orders
-       FROM api_requests r JOIN api_request_people rp USING (request_id)
-       WHERE r.ts >= $from::TIMESTAMPTZ AND r.ts < $to::TIMESTAMPTZ AND r.method = 'POST' AND r.route IN ('/order', '/orders')
-         AND rp.person_id IN (SELECT person_id FROM t)
-       GROUP BY rp.person_id
      ), linked AS (
        SELECT ticket_id, list(DISTINCT signature ORDER BY signature) AS signatures FROM error_signature_tickets
-       WHERE ticket_id IN (SELECT ticket_id FROM t) GROUP BY ticket_id
+       WHERE created_at >= $from::TIMESTAMPTZ AND created_at < $to::TIMESTAMPTZ GROUP BY ticket_id
      )
-     SELECT t.*, coalesce(o.orders, 0)::BIGINT AS orders, coalesce(l.signatures, []) AS signatures
-     FROM t LEFT JOIN orders o USING (person_id) LEFT JOIN linked l USING (ticket_id)
-     ORDER BY t.ticket_id`,
-    {from: `${p.from}T00:00:00Z`, to: `${p.to}T00:00:00Z`}
+     SELECT t.*, epoch_ms(t.created_at) AS created_ms, coalesce(l.signatures, []) AS signatures
+     FROM t LEFT JOIN linked l USING (ticket_id) ORDER BY t.ticket_id`,
+    params
   );
-  return rows.map((r) => ({
-    ticket_id: String(r.ticket_id),
-    tier: String(r.tier),
-    category: String(r.category),
-    person_id: r.person_id == null ? null : String(r.person_id),
-    orders: Number(r.orders),
-    signatures: (r.signatures as string[]).map(String)
-  }));
+  const orders = await warehouse.all(
+    `SELECT rp.person_id, epoch_ms(date_trunc('day', r.ts AT TIME ZONE 'UTC')::DATE) AS day, sum(r.order_count) AS orders
+     FROM api_requests r JOIN api_request_people rp USING (request_id)
+     WHERE r.ts >= $from::TIMESTAMPTZ AND r.ts < $to::TIMESTAMPTZ AND r.method = 'POST' AND r.route IN ('/order', '/orders') AND rp.person_id IS NOT NULL
+     GROUP BY ALL`,
+    params
+  );
+  const occurrences = await warehouse.all(
+    `SELECT signature, any_value(signature_category) AS category, person_id, epoch_ms(date_trunc('day', ts AT TIME ZONE 'UTC')::DATE) AS day, count(*) AS occurrences
+     FROM error_signature_requests WHERE ts >= $from::TIMESTAMPTZ AND ts < $to::TIMESTAMPTZ
+     GROUP BY signature, person_id, day`,
+    params
+  );
+  const rated = await warehouse.all(
+    `SELECT ticket_id, epoch_ms(created_at) AS created_ms, tier, category, csat_rating, csat_remark, sla_status FROM health_tickets
+     WHERE csat_rating IS NOT NULL AND created_at >= $from::TIMESTAMPTZ AND created_at < $to::TIMESTAMPTZ
+     ORDER BY csat_rating, created_at, ticket_id`,
+    params
+  );
+  return {
+    tickets: tickets.map((r) => ({
+      ticket_id: String(r.ticket_id),
+      created_at: Number(r.created_ms),
+      tier: String(r.tier),
+      category: String(r.category),
+      person_id: r.person_id == null ? null : String(r.person_id),
+      signatures: (r.signatures as string[]).map(String)
+    })),
+    orders: orders.map((r) => ({person_id: String(r.person_id), day: Number(r.day), orders: Number(r.orders)})),
+    occurrences: occurrences.map((r) => ({
+      signature: String(r.signature),
+      category: String(r.category),
+      person_id: r.person_id == null ? null : String(r.person_id),
+      day: Number(r.day),
+      occurrences: Number(r.occurrences)
+    })),
+    rated: rated.map((r) => ({
+      ticket_id: String(r.ticket_id),
+      created_at: Number(r.created_ms),
+      tier: String(r.tier),
+      category: String(r.category),
+      rating: Number(r.csat_rating),
+      remark: r.csat_remark == null ? null : String(r.csat_remark),
+      sla_status: String(r.sla_status)
+    })),
+    incidents: await loadIncidents(warehouse)
+  };
+}
+
+type PeriodTicket = TicketRow & {orders: number};
+
+/** A period's tickets with the orders their writers placed in it. */
+function periodTickets(data: FeedbackData, p: Period): PeriodTicket[] {
+  const [start, end] = [ms(utc(p.from)), ms(utc(p.to))];
+  const orders = new Map<string, number>();
+  for (const o of data.orders) if (o.day >= start && o.day < end) orders.set(o.person_id, (orders.get(o.person_id) ?? 0) + o.orders);
+  return data.tickets
+    .filter((t) => t.created_at >= start && t.created_at < end)
+    .map((t) => ({...t, orders: t.person_id ? (orders.get(t.person_id) ?? 0) : 0}));
 }
 
 /** A ticket's weight: its tier's weight times the volume factor of the orders its writer placed in the period. */
@@ -166,7 +228,7 @@ interface Tally {
   users: Set<string>;
 }
 
-function tally(config: FeedbackConfig, tickets: TicketRow[], keys: (t: TicketRow) => {key: string; category: string}[]): Map<string, Tally> {
+function tally(config: FeedbackConfig, tickets: PeriodTicket[], keys: (t: PeriodTicket) => {key: string; category: string}[]): Map<string, Tally> {
   const out = new Map<string, Tally>();
   for (const t of tickets) {
     for (const {key, category} of keys(t)) {
@@ -209,21 +271,19 @@ export async function hasRelation(warehouse: Warehouse, name: string): Promise<b
   return found.length > 0;
 }
 
-async function topIncidents(warehouse: Warehouse, p: Period): Promise<IncidentSummary[] | null> {
+async function loadIncidents(warehouse: Warehouse): Promise<IncidentSummary[] | null> {
   if (!(await hasRelation(warehouse, "incidents"))) return null;
   const rows = await warehouse.json(
-    `SELECT id, kind, start, "end", routes, failed_requests, affected_users, affected_vip_users, tickets, severity
-     FROM incidents WHERE start < $to::TIMESTAMPTZ AND "end" > $from::TIMESTAMPTZ
-     ORDER BY severity NULLS LAST, affected_users DESC NULLS LAST, start LIMIT 5`,
-    {from: `${p.from}T00:00:00Z`, to: `${p.to}T00:00:00Z`}
+    `SELECT id, kind, epoch_ms(start) AS start, epoch_ms("end") AS "end", routes, failed_requests, affected_users, affected_vip_users, tickets, severity
+     FROM incidents ORDER BY severity NULLS LAST, affected_users DESC NULLS LAST, start`
   );
   const count = (value: unknown) => (value == null ? null : Number(value));
   return rows.map((r) => ({
     id: String(r.id),
     kind: r.kind == null ? null : String(r.kind),
-    start: new Date(String(r.start)).toISOString(),
-    end: new Date(String(r.end)).toISOString(),
-    routes: Array.isArray(r.routes) ? r.routes.map(String) : String(r.routes ?? "").split(/,\s*/).filter(Boolean),
+    start: new Date(Number(r.start)).toISOString(),
+    end: new Date(Number(r.end)).toISOString(),
+    routes: Array.isArray(r.routes) ? r.routes.map(String) : [],
     failed_requests: count(r.failed_requests),
     affected_users: count(r.affected_users),
     affected_vip_users: count(r.affected_vip_users),
@@ -232,37 +292,36 @@ async function topIncidents(warehouse: Warehouse, p: Period): Promise<IncidentSu
   }));
 }
 
-async function errorMessaging(warehouse: Warehouse, p: Period, tickets: TicketRow[], minOccurrences: number): Promise<ErrorMessagingCandidate[]> {
-  const occurrences = await warehouse.all(
-    `SELECT signature, any_value(signature_category) AS category, count(*) AS occurrences, count(DISTINCT person_id) AS users
-     FROM error_signature_requests WHERE ts >= $from::TIMESTAMPTZ AND ts < $to::TIMESTAMPTZ
-     GROUP BY signature HAVING count(*) >= $min`,
-    {from: `${p.from}T00:00:00Z`, to: `${p.to}T00:00:00Z`, min: minOccurrences}
-  );
-  return occurrences
-    .map((o) => {
-      const linked = tickets.filter((t) => t.signatures.includes(String(o.signature))).length;
-      return {
-        signature: String(o.signature),
-        category: String(o.category),
-        occurrences: Number(o.occurrences),
-        users: Number(o.users),
-        tickets: linked,
-        tickets_per_1000: round((1000 * linked) / Number(o.occurrences), 2)
-      };
+/** The five most severe incidents overlapping the period. */
+function topIncidents(data: FeedbackData, p: Period): IncidentSummary[] | null {
+  if (data.incidents === null) return null;
+  return data.incidents.filter((i) => i.start < new Date(utc(p.to)).toISOString() && i.end > new Date(utc(p.from)).toISOString()).slice(0, 5);
+}
+
+function errorMessaging(data: FeedbackData, p: Period, tickets: PeriodTicket[], minOccurrences: number): ErrorMessagingCandidate[] {
+  const [start, end] = [ms(utc(p.from)), ms(utc(p.to))];
+  const bySignature = new Map<string, {category: string; occurrences: number; users: Set<string>}>();
+  for (const o of data.occurrences) {
+    if (o.day < start || o.day >= end) continue;
+    const entry = bySignature.get(o.signature) ?? {category: o.category, occurrences: 0, users: new Set<string>()};
+    entry.occurrences += o.occurrences;
+    if (o.person_id) entry.users.add(o.person_id);
+    bySignature.set(o.signature, entry);
+  }
+  return [...bySignature]
+    .filter(([, o]) => o.occurrences >= minOccurrences)
+    .map(([signature, o]) => {
+      const linked = tickets.filter((t) => t.signatures.includes(signature)).length;
+      return {signature, category: o.category, occurrences: o.occurrences, users: o.users.size, tickets: linked, tickets_per_1000: round((1000 * linked) / o.occurrences, 2)};
     })
     .sort((a, b) => b.tickets_per_1000 - a.tickets_per_1000 || b.tickets - a.tickets || a.signature.localeCompare(b.signature));
 }
 
-async function csat(warehouse: Warehouse, p: Period): Promise<FeedbackReport["csat"]> {
-  const rated = await warehouse.all(
-    `SELECT ticket_id, tier, category, csat_rating, csat_remark, sla_status FROM health_tickets
-     WHERE csat_rating IS NOT NULL AND created_at >= $from::TIMESTAMPTZ AND created_at < $to::TIMESTAMPTZ
-     ORDER BY csat_rating, created_at, ticket_id`,
-    {from: `${p.from}T00:00:00Z`, to: `${p.to}T00:00:00Z`}
-  );
-  const low = rated.filter((r) => Number(r.csat_rating) <= 3);
-  const categories = [...new Set(low.map((r) => String(r.category)))];
+function csat(data: FeedbackData, p: Period): FeedbackReport["csat"] {
+  const [start, end] = [ms(utc(p.from)), ms(utc(p.to))];
+  const rated = data.rated.filter((r) => r.created_at >= start && r.created_at < end);
+  const low = rated.filter((r) => r.rating <= 3);
+  const categories = [...new Set(low.map((r) => r.category))];
   const drivers = categories
     .map((category) => {
       const all = rated.filter((r) => r.category === category);
@@ -277,8 +336,8 @@ async function csat(warehouse: Warehouse, p: Period): Promise<FeedbackReport["cs
     })
     .sort((a, b) => b.low_scores - a.low_scores || b.low_share - a.low_share || a.category.localeCompare(b.category));
   const remarks = low
-    .filter((r) => r.csat_remark != null && String(r.csat_remark).trim() !== "")
-    .map((r) => ({ticket_id: String(r.ticket_id), rating: Number(r.csat_rating), tier: String(r.tier), category: String(r.category), remark: String(r.csat_remark)}));
+    .filter((r) => r.remark != null && r.remark.trim() !== "")
+    .map((r) => ({ticket_id: r.ticket_id, rating: r.rating, tier: r.tier, category: r.category, remark: r.remark!}));
   const themes = [...new Set(remarks.map((r) => r.remark))]
     .map((remark) => {
       const same = remarks.filter((r) => r.remark === remark);
@@ -288,12 +347,13 @@ async function csat(warehouse: Warehouse, p: Period): Promise<FeedbackReport["cs
   return {rated: rated.length, low_scores: low.length, drivers, themes, remarks};
 }
 
-export async function buildFeedbackReport(warehouse: Warehouse, period: Period, previous: Period, config: FeedbackConfig): Promise<FeedbackReport> {
-  const current = await periodTickets(warehouse, period);
-  const before = await periodTickets(warehouse, previous);
-  const byCategory = (t: TicketRow) => [{key: t.category, category: t.category}];
-  const bySignature = (t: TicketRow) => t.signatures.map((s) => ({key: s, category: t.category}));
-  const weightOf = (rows: TicketRow[]) => round(rows.reduce((sum, t) => sum + ticketWeight(config, t.tier, t.orders), 0));
+/** The report for one period from data loaded for (at least) [previous.from, period.to). */
+export function assembleFeedbackReport(data: FeedbackData, period: Period, previous: Period, config: FeedbackConfig): FeedbackReport {
+  const current = periodTickets(data, period);
+  const before = periodTickets(data, previous);
+  const byCategory = (t: PeriodTicket) => [{key: t.category, category: t.category}];
+  const bySignature = (t: PeriodTicket) => t.signatures.map((s) => ({key: s, category: t.category}));
+  const weightOf = (rows: PeriodTicket[]) => round(rows.reduce((sum, t) => sum + ticketWeight(config, t.tier, t.orders), 0));
   const categoryTickets = (category: string) => current.filter((t) => t.category === category).length;
   const estimates = config.deflection
     .map((d) => ({...d, tickets: categoryTickets(d.category), estimated_tickets_saved: round(categoryTickets(d.category) * d.share, 1)}))
@@ -315,10 +375,15 @@ export async function buildFeedbackReport(warehouse: Warehouse, period: Period, 
     },
     error_messaging: {
       min_occurrences: config.error_messaging_min_occurrences,
-      candidates: await errorMessaging(warehouse, period, current, config.error_messaging_min_occurrences)
+      candidates: errorMessaging(data, period, current, config.error_messaging_min_occurrences)
     },
     deflection: {estimates, total_tickets_saved: round(estimates.reduce((sum, e) => sum + e.estimated_tickets_saved, 0), 1)},
-    incidents: await topIncidents(warehouse, period),
-    csat: await csat(warehouse, period)
+    incidents: topIncidents(data, period),
+    csat: csat(data, period)
   };
+}
+
+export async function buildFeedbackReport(warehouse: Warehouse, period: Period, previous: Period, config: FeedbackConfig): Promise<FeedbackReport> {
+  const data = await loadFeedbackData(warehouse, {from: previous.from, to: period.to});
+  return assembleFeedbackReport(data, period, previous, config);
 }
