@@ -7,11 +7,12 @@ import {UsageError, WorkbenchError} from "../loaders/errors.ts";
 import type {Command} from "./command.ts";
 import {demoCommand} from "./commands/demo.ts";
 import {ingestCommand} from "./commands/ingest.ts";
+import {investigateCommand} from "./commands/investigate.ts";
 import {rejectsCommand} from "./commands/rejects.ts";
 import {reportCommand} from "./commands/report/index.ts";
 import {statusCommand} from "./commands/status.ts";
 
-const COMMANDS: Command[] = [demoCommand, ingestCommand, statusCommand, rejectsCommand, reportCommand];
+const COMMANDS: Command[] = [demoCommand, ingestCommand, statusCommand, rejectsCommand, reportCommand, investigateCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
