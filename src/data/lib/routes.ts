@@ -9,7 +9,7 @@ import {Warehouse} from "../../../loaders/warehouse/connection.ts";
 import {warehousePath} from "./warehouse-extract.ts";
 
 interface Route {
-  /** The page's URL prefix: `/incidents/` + id -> src/incidents/[id].md. */
+  /** The page's URL prefix: `/incidents/` + id -> src/incidents/[id].md (skipped while that file does not exist). */
   prefix: string;
   /** One row per page; the first column is the parameter. */
   sql: string;
@@ -26,6 +26,7 @@ export async function* dynamicPaths(): AsyncGenerator<string> {
   const warehouse = await Warehouse.open(path, {readOnly: true, waitSeconds: 30});
   try {
     for (const route of ROUTES) {
+      if (!existsSync(`src${route.prefix}[id].md`)) continue;
       let rows: Record<string, unknown>[];
       try {
         rows = await warehouse.all(route.sql);
