@@ -47,9 +47,12 @@ SELECT
   substr(node, strpos(node, ':') + 1) AS value
 FROM component;
 
--- Wallet roles as the orders show them: maker = funder wallet, signer = EOA.
+-- Wallet roles as the orders show them: maker = funder wallet, signer = EOA. The signature type
+-- is the one the exchange accepted most often (a bot signing with the wrong type is rejected, so
+-- its rejected orders must not decide), else the one sent most often.
 CREATE OR REPLACE VIEW wallet_roles AS
-SELECT maker AS address, 'funder' AS role, any_value(signature_type) AS signature_type
+SELECT maker AS address, 'funder' AS role,
+       coalesce(mode(signature_type) FILTER (WHERE status < 400), mode(signature_type)) AS signature_type
   FROM api_requests WHERE maker IS NOT NULL GROUP BY maker
 UNION ALL
 SELECT signer, 'eoa', NULL FROM api_requests WHERE signer IS NOT NULL AND signer <> coalesce(maker, '') GROUP BY signer;
@@ -72,10 +75,15 @@ SELECT
   list(DISTINCT i.value ORDER BY i.value) FILTER (WHERE i.kind = 'address') AS addresses,
   list(DISTINCT i.value ORDER BY i.value) FILTER (WHERE i.kind = 'api_key') AS api_keys,
   list(DISTINCT i.value ORDER BY i.value) FILTER (WHERE i.kind = 'fix_session') AS fix_sessions,
-  CASE max(r.signature_type) FILTER (WHERE r.role = 'funder')
-    WHEN 0 THEN 'EOA' WHEN 1 THEN 'proxy' WHEN 2 THEN 'Safe' WHEN 3 THEN 'deposit wallet' END AS wallet_type,
+  -- The chain's CREATE2 link (funder derived from the EOA by a wallet factory) is proof; the
+  -- accepted orders' signature type is the fallback.
+  coalesce(
+    CASE any_value(l.wallet_type) WHEN 'proxy' THEN 'proxy' WHEN 'safe' THEN 'Safe' WHEN 'deposit_wallet' THEN 'deposit wallet' END,
+    CASE max(r.signature_type) FILTER (WHERE r.role = 'funder')
+      WHEN 0 THEN 'EOA' WHEN 1 THEN 'proxy' WHEN 2 THEN 'Safe' WHEN 3 THEN 'deposit wallet' END) AS wallet_type,
   any_value(p.tier) AS tier
 FROM identities i
 LEFT JOIN wallet_roles r ON i.kind = 'address' AND r.address = i.value
+LEFT JOIN chain_wallet_links l ON i.kind = 'address' AND l.funder = i.value
 LEFT JOIN person_tiers p USING (person_id)
 GROUP BY i.person_id;
