@@ -4,7 +4,8 @@
  * process so its peak RSS is its own. Writes bench/results/api-logs.json.
  *
  *   npx tsx bench/api-logs.ts [--lines N] [--repeat R] [--gzip] [--batch-mb MB]
- *   npx tsx bench/api-logs.ts --demo DIR [--repeat R]     # a demo world's api-logs/ (workbench demo --no-ingest)
+ *   npx tsx bench/api-logs.ts --scale small|medium|large [--repeat R]   # the demo world's api-logs/ of that scale
+ *   npx tsx bench/api-logs.ts --demo DIR [--repeat R]                    # any demo output directory
  *
  * The input (REST access lines and WebSocket session lines interleaved, in the docs/sources.md
  * shape) comes from the seeded generator below, cached under $TMPDIR/workbench-bench/ by line
@@ -16,6 +17,7 @@ import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {createGzip} from "node:zlib";
+import {benchDemoFiles, parseScale} from "./lib/demo.ts";
 import {compare, machine, measureInChild, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
 
 export function mulberry32(seed: number): () => number {
@@ -250,12 +252,13 @@ async function loaderRun(files: string[], db: string, batchMb: number | undefine
 }
 
 /** The input: a synthetic file of `lines` lines (cached), or a demo world's api-logs/ directory. */
-async function input(values: {lines: string; gzip: boolean; demo?: string}): Promise<{key: string; files: string[]; lines: number; bytes: number}> {
-  if (values.demo) {
-    const dir = join(values.demo, "api-logs");
+async function input(values: {lines: string; gzip: boolean; demo?: string; scale?: string}): Promise<{key: string; files: string[]; lines: number; bytes: number}> {
+  const demo = values.demo ?? (values.scale ? benchDemoFiles(parseScale(values.scale)) : undefined);
+  if (demo) {
+    const dir = join(demo, "api-logs");
     const files = readdirSync(dir).filter((f) => f.endsWith(".ndjson.gz")).sort().map((f) => join(dir, f));
-    if (!files.length) throw new Error(`no *.ndjson.gz under ${dir}: generate a demo first (workbench demo --no-ingest --out ${values.demo})`);
-    const truth = JSON.parse(readFileSync(join(values.demo, "truth.json"), "utf-8")) as {scale: string; counts: Record<string, number>};
+    if (!files.length) throw new Error(`no *.ndjson.gz under ${dir}: generate a demo first (workbench demo --no-ingest --out ${demo})`);
+    const truth = JSON.parse(readFileSync(join(demo, "truth.json"), "utf-8")) as {scale: string; counts: Record<string, number>};
     const lines = Object.entries(truth.counts).filter(([path]) => path.startsWith("api-logs/")).reduce((sum, [, n]) => sum + n, 0);
     return {key: `demo-${truth.scale}`, files, lines, bytes: files.reduce((sum, f) => sum + statSync(f).size, 0)};
   }
@@ -280,6 +283,7 @@ async function main(): Promise<void> {
       repeat: {type: "string", default: "2"},
       gzip: {type: "boolean", default: false},
       demo: {type: "string"},
+      scale: {type: "string"},
       "batch-mb": {type: "string"},
       child: {type: "string"},
       file: {type: "string", multiple: true},
@@ -304,7 +308,9 @@ async function main(): Promise<void> {
     console.log(`ingestApiLogs  ${ingest[i].seconds.toFixed(2)} s  cpu ${ingest[i].cpuSeconds.toFixed(2)} s  peak RSS ${ingest[i].maxRssMb} MB  ${JSON.stringify(ingest[i].phases)}`);
   }
   const comparison = compare(ingest, readJson, lines);
-  const command = values.demo
+  const command = values.scale
+    ? `npx tsx bench/api-logs.ts --scale ${values.scale} --repeat ${repeat}`
+    : values.demo
     ? `npx tsx bench/api-logs.ts --demo ${values.demo} --repeat ${repeat}`
     : `npx tsx bench/api-logs.ts --lines ${lines} --repeat ${repeat}${values.gzip ? " --gzip" : ""}${batchMb ? ` --batch-mb ${batchMb}` : ""}`;
   const results = {benchmark: "api-logs", date: new Date().toISOString(), command, input: {key, files: files.length, lines, bytes}, machine: machine(), ...comparison};

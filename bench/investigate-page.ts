@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/investigate-page.ts [--lookups 20]                   -> bench/results/investigate-page.json
  *   npx tsx bench/investigate-page.ts --dist DIR --db WAREHOUSE       (a site already built, e.g. the large demo)
+ *   npx tsx bench/investigate-page.ts --scale small|medium|large      (builds the site from that bench demo world)
  *
  * Without --dist it uses the test suite's demo site (built once and cached; $WORKBENCH_TEST_WORLD pins a world).
  */
@@ -16,10 +17,11 @@ import type {Page} from "playwright-core";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {startServer, type SiteServer} from "../scripts/serve.ts";
 import {launchBrowser, problems} from "../test/helpers/browser.ts";
-import {serveDemoSite} from "../test/helpers/site.ts";
+import {buildSite, serveDemoSite} from "../test/helpers/site.ts";
+import {benchDemoWarehouse, parseScale} from "./lib/demo.ts";
 import {machine, median, writeResults} from "./lib/measure.ts";
 
-const {values} = parseArgs({options: {lookups: {type: "string"}, dist: {type: "string"}, db: {type: "string"}}});
+const {values} = parseArgs({options: {lookups: {type: "string"}, dist: {type: "string"}, db: {type: "string"}, scale: {type: "string"}}});
 const LOOKUPS = Number(values.lookups ?? 20);
 const TARGET_P95_MS = 500;
 
@@ -79,7 +81,12 @@ async function refetchLastBucket(page: Page): Promise<{ms: number; bytes: number
 }
 
 let site: {url: string; db: string; key: string; close(): Promise<void>};
-if (values.dist) {
+if (values.scale) {
+  const {db} = benchDemoWarehouse(parseScale(values.scale));
+  const built = await buildSite(db);
+  const server: SiteServer = await startServer(built.dir, 0);
+  site = {url: server.url, db, key: values.scale, close: async () => (await server.close(), built.dispose())};
+} else if (values.dist) {
   if (!values.db) throw new Error("--dist needs --db: the warehouse the site was built from (to pick people to look up)");
   const server: SiteServer = await startServer(values.dist, 0);
   site = {url: server.url, db: values.db, key: basename(values.db), close: () => server.close()};

@@ -1,7 +1,9 @@
 /**
  * Benchmark: the site build and what each page costs a browser.
  *
- *   npx tsx bench/site.ts [--db FILE] [--label NAME]        -> bench/results/site.json
+ *   npx tsx bench/site.ts [--scale small|medium|large | --db FILE [--label NAME]]   -> bench/results/site.json
+ *
+ * --scale builds from that demo world (generated and ingested once, bench/lib/demo.ts).
  *
  * 1. `npm run build` against the warehouse into a temporary directory: total wall time and the share
  *    spent in page data loaders (Framework prints each loader's time) vs Framework itself.
@@ -19,16 +21,17 @@ import {DEFAULT_WAREHOUSE} from "../loaders/warehouse/connection.ts";
 import {startServer} from "../scripts/serve.ts";
 import {launchBrowser} from "../test/helpers/browser.ts";
 import {buildSite} from "../test/helpers/site.ts";
+import {benchDemoWarehouse, parseScale} from "./lib/demo.ts";
 import {machine, writeResults} from "./lib/measure.ts";
 
 const SUMMARY_BUDGET_BYTES = 2 * 1024 * 1024;
 /** A chart: Plot's SVG (class plot-…) or a figure's canvas. */
 const CHART = 'svg[class*="plot"], figure canvas';
 
-const {values} = parseArgs({options: {db: {type: "string"}, label: {type: "string"}}});
-const db = resolve(values.db ?? process.env.WORKBENCH_DB ?? DEFAULT_WAREHOUSE);
-if (!existsSync(db)) throw new Error(`no warehouse at ${db}: run \`npx workbench demo\` or pass --db`);
-const label = values.label ?? basename(db, ".duckdb");
+const {values} = parseArgs({options: {db: {type: "string"}, label: {type: "string"}, scale: {type: "string"}}});
+const db = resolve(values.scale ? benchDemoWarehouse(parseScale(values.scale)).db : (values.db ?? process.env.WORKBENCH_DB ?? DEFAULT_WAREHOUSE));
+if (!existsSync(db)) throw new Error(`no warehouse at ${db}: run \`npx workbench demo\`, pass --db or --scale`);
+const label = values.label ?? values.scale ?? basename(db, ".duckdb");
 
 // ---- build (the tests' helper: it waits for any other build sharing Framework's cache)
 const built = await buildSite(db, mkdtempSync(join(tmpdir(), "bench-site-")));
@@ -126,7 +129,7 @@ try {
 const results = {
   benchmark: "site",
   date: new Date().toISOString(),
-  command: `npx tsx bench/site.ts --db ${relative(process.cwd(), db) || db} --label ${label}`,
+  command: values.scale ? `npx tsx bench/site.ts --scale ${values.scale}` : `npx tsx bench/site.ts --db ${relative(process.cwd(), db) || db} --label ${label}`,
   warehouse: db,
   machine: machine(),
   build: {

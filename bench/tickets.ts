@@ -3,22 +3,20 @@
  * into a table, on the same file of Intercom conversations (with their parts), in the same run;
  * each measurement in its own child process. Writes bench/results/tickets.json.
  *
- *   npx tsx bench/tickets.ts [--conversations N] [--repeat R] [--demo DIR]
+ *   npx tsx bench/tickets.ts [--scale small|medium|large | --conversations N] [--repeat R]
  *
- * The input is a demo world's intercom/conversations.jsonl (the real API shape: parts, statistics,
- * SLA, ratings) repeated with fresh conversation and part ids until it holds N conversations
- * (default 100,000), cached under $TMPDIR/workbench-bench/. Without --demo, the seed-7 small demo is
- * generated there first (no ingest).
+ * The input is the small demo world's intercom/conversations.jsonl (the real API shape: parts,
+ * statistics, SLA, ratings) repeated with fresh conversation and part ids until it holds N
+ * conversations (small 10,000, medium 30,000, large 100,000), cached under $TMPDIR/workbench-bench/.
  */
-import {execFileSync} from "node:child_process";
 import {closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync} from "node:fs";
 import {tmpdir} from "node:os";
-import {join, resolve} from "node:path";
+import {join} from "node:path";
 import {parseArgs} from "node:util";
+import {BENCH_DIR, benchDemoFiles, parseScale} from "./lib/demo.ts";
 import {compare, machine, measureInChild, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BENCH_DIR = join(tmpdir(), "workbench-bench");
+const CONVERSATIONS = {small: 10_000, medium: 30_000, large: 100_000};
 
 interface Conversation {
   id: string;
@@ -78,9 +76,9 @@ async function loaderRun(file: string, db: string): Promise<Partial<Measurement>
 async function main(): Promise<void> {
   const {values} = parseArgs({
     options: {
-      conversations: {type: "string", default: "100000"},
+      conversations: {type: "string"},
+      scale: {type: "string"},
       repeat: {type: "string", default: "2"},
-      demo: {type: "string"},
       child: {type: "string"},
       file: {type: "string"},
       db: {type: "string"}
@@ -91,13 +89,8 @@ async function main(): Promise<void> {
     return reportChild(values.db!, () => (values.child === "read_json" ? readJsonBaseline(file, values.db!) : loaderRun(file, values.db!)));
   }
   mkdirSync(BENCH_DIR, {recursive: true});
-  const demo = values.demo ?? join(BENCH_DIR, "demo-small");
-  const demoFile = join(demo, "intercom", "conversations.jsonl");
-  if (!existsSync(demoFile)) {
-    console.log(`generating the small demo in ${demo} ...`);
-    execFileSync(process.execPath, ["bin/workbench.mjs", "demo", "--seed", "7", "--out", demo, "--no-ingest"], {cwd: ROOT, stdio: "inherit"});
-  }
-  const count = Number(values.conversations);
+  const demoFile = join(benchDemoFiles("small"), "intercom", "conversations.jsonl");
+  const count = Number(values.conversations ?? CONVERSATIONS[parseScale(values.scale)]);
   const file = join(BENCH_DIR, `conversations-${count}.jsonl`);
   if (!existsSync(file)) writeConversations(demoFile, count, file);
   const repeat = Number(values.repeat);
@@ -115,7 +108,7 @@ async function main(): Promise<void> {
   const results = {
     benchmark: "tickets",
     date: new Date().toISOString(),
-    command: `npx tsx bench/tickets.ts --conversations ${count} --repeat ${repeat}${values.demo ? ` --demo ${values.demo}` : ""}`,
+    command: `npx tsx bench/tickets.ts --conversations ${count} --repeat ${repeat}`,
     input: {file, conversations: count, bytes: statSync(file).size},
     machine: machine(),
     ...comparison
