@@ -188,3 +188,68 @@ describe("on the demo world", () => {
     }
   });
 });
+
+describe("thresholds and merging on hand-made traffic", () => {
+  let dir: string;
+  let warehouse: Warehouse;
+  let incidents: IncidentSummary[];
+  const DAY = "2026-03-10";
+  const BASELINE_START = "2026-03-07T00:00:00Z";
+
+  /** `count` requests on one route, evenly from `start`, `everyMs` apart, from four users. */
+  async function traffic(start: string, count: number, everyMs: number, request: {method: string; route: string; status: number; latency?: number}) {
+    await warehouse.run(
+      `INSERT INTO api_requests (request_id, ts, api_key_id, address, method, path, route, status, latency_ms)
+       SELECT $id || '-' || n, $start::TIMESTAMPTZ + to_milliseconds(n * $every), 'key-' || (n % 4), '0x' || lpad((n % 4)::VARCHAR, 40, '0'),
+         $method, $route, $route, $status, $latency
+       FROM range($count) t(n)`,
+      {id: `${request.method}${request.route}@${start}`, start, every: everyMs, count, method: request.method, route: request.route, status: request.status, latency: request.latency ?? 20}
+    );
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "incidents-thresholds-"));
+    warehouse = await Warehouse.open(join(dir, "w.duckdb"));
+    // three quiet days of healthy traffic: the baseline
+    await traffic(BASELINE_START, 3 * 1440 * 2, 30_000, {method: "POST", route: "/order", status: 200});
+    await traffic(BASELINE_START, 3 * 1440, 60_000, {method: "GET", route: "/book", status: 200});
+    // a lone background 500, and a minute with two: under min_failed_requests
+    await traffic(`${DAY}T09:00:10Z`, 1, 1, {method: "POST", route: "/order", status: 500});
+    await traffic(`${DAY}T09:30:10Z`, 2, 1000, {method: "POST", route: "/order", status: 500});
+    // a burst of 4xx: the clients' problem, never an incident
+    await traffic(`${DAY}T10:00:00Z`, 60, 5000, {method: "POST", route: "/order", status: 400});
+    // two 425 bursts 3 minutes apart: one incident; a 503 outage an hour later: another
+    await traffic(`${DAY}T11:00:05Z`, 36, 5000, {method: "POST", route: "/order", status: 425});
+    await traffic(`${DAY}T11:06:05Z`, 24, 5000, {method: "POST", route: "/order", status: 425});
+    await traffic(`${DAY}T12:00:05Z`, 120, 5000, {method: "POST", route: "/order", status: 503, latency: 3000});
+    // slow but successful book requests for 5 minutes: a latency degradation
+    await traffic(`${DAY}T14:00:00Z`, 60, 5000, {method: "GET", route: "/book", status: 200, latency: 2500});
+    incidents = await listIncidents(warehouse);
+  });
+
+  after(() => {
+    warehouse?.close();
+    rmSync(dir, {recursive: true, force: true});
+  });
+
+  test("exactly the bursts, the outage and the slowdown are incidents", () => {
+    assert.deepEqual(
+      incidents.map((i) => [i.id, i.kind, i.routes]),
+      [
+        ["INC-20260310-1100", "matching_engine_restart", ["POST /order"]],
+        ["INC-20260310-1200", "order_outage", ["POST /order"]],
+        ["INC-20260310-1400", "latency_degradation", ["GET /book"]]
+      ]
+    );
+  });
+
+  test("merged bursts span both, with every failure counted", () => {
+    const [restart, outage] = incidents;
+    assert.equal(restart.start, "2026-03-10T11:00:05.000Z");
+    assert.equal(restart.end, "2026-03-10T11:08:00.000Z");
+    assert.equal(restart.failed_requests, 60);
+    assert.equal(restart.affected_users, 4);
+    assert.equal(outage.failed_requests, 120);
+    assert.equal(outage.end, "2026-03-10T12:10:00.000Z");
+  });
+});
