@@ -16,7 +16,9 @@ async function activeRules(warehouse: Warehouse): Promise<Rule[]> {
   const views = new Set(
     (await warehouse.all<{name: string}>("SELECT table_name AS name FROM information_schema.tables")).map((row) => row.name)
   );
-  return [...ALWAYS_RULES, ...OPTIONAL_RULES.filter((o) => o.needs.every((name) => views.has(name))).map((o) => o.rule)];
+  const optional = OPTIONAL_RULES.filter((o) => o.needs.every((name) => views.has(name)));
+  for (const o of optional) await o.prepare(warehouse);
+  return [...ALWAYS_RULES, ...optional.map((o) => o.rule)];
 }
 
 function diagnosisSql(rules: Rule[]): string {

@@ -72,8 +72,10 @@ function resolverFor(identifier: string): {value: string; resolvers: Resolver[]}
       resolvers: [
         {
           kind: "order",
-          searched: "api_requests.order_id, chain_fills.order_hash",
-          sql: fromAddresses(`SELECT coalesce(maker, address) FROM api_requests WHERE order_id = $1 UNION SELECT maker FROM chain_fills WHERE order_hash = $1`)
+          // a rejected order has no orderID: its hash is only in the error ("order 0x… is invalid. …")
+          searched: "api_requests.order_id and error messages, chain_fills.order_hash",
+          sql: fromAddresses(`SELECT coalesce(maker, address) FROM api_requests WHERE order_id = $1 OR contains(error_message, $1)
+                              UNION SELECT maker FROM chain_fills WHERE order_hash = $1`)
         },
         {kind: "transaction", searched: "chain transfers, fills, splits, redemptions", sql: fromAddresses(TX_ADDRESSES)}
       ]
