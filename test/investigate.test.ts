@@ -13,6 +13,7 @@ import {after, before, describe, test} from "node:test";
 import {bugReport} from "../analysis/investigate/bug-report.ts";
 import {curlFor, loggedRequest} from "../analysis/investigate/curl.ts";
 import {
+  AmbiguousIdentifierError,
   diagnoseAll,
   IdentifierNotFoundError,
   investigate,
@@ -153,6 +154,12 @@ test("timeline: newest first, the exact error strings, ticket parts and Polygons
   assert.ok(result.timeline.some((e) => e.kind === "ticket_opened" && e.ref.key.ticket_id === cause.ticket_id));
   const deposit = result.timeline.find((e) => e.source === "chain" && e.kind === "deposit");
   assert.match(deposit?.link ?? "", /^https:\/\/polygonscan\.com\/tx\/0x[0-9a-f]{64}$/);
+  // the demo chain settles many users' actions per transaction: the tx finds the user among others
+  const byTx = await lookup(warehouse, String(deposit!.ref.key.tx_hash)).then(
+    (identity) => [identity.person_id],
+    (error: unknown) => (error instanceof AmbiguousIdentifierError ? error.candidates.map((c) => c.person_id) : [])
+  );
+  assert.ok(byTx.includes(result.identity.person_id), "the deposit's transaction leads to its user");
   assert.equal(result.timeline_omitted, 0);
   const capped = await investigate(warehouse, cause.user, {timelineLimit: 3});
   assert.equal(capped.timeline.length, 3);
@@ -164,6 +171,17 @@ describe("lookup errors", () => {
     await assert.rejects(lookup(warehouse, "0x000000000000000000000000000000000000dEaD"), IdentifierNotFoundError);
     await assert.rejects(lookup(warehouse, "nobody@nowhere.example"), IdentifierNotFoundError);
     await assert.rejects(lookup(warehouse, "what is this?"), UnrecognisedIdentifierError);
+  });
+
+  test("a transaction settling several users' fills is ambiguous, and says whose", async () => {
+    const {tx_hash} = (await warehouse.all<{tx_hash: string}>(
+      "SELECT tx_hash FROM chain_fills GROUP BY tx_hash HAVING count(DISTINCT maker) > 1 ORDER BY tx_hash LIMIT 1"
+    ))[0];
+    await assert.rejects(lookup(warehouse, tx_hash), (error: unknown) => {
+      assert.ok(error instanceof AmbiguousIdentifierError);
+      assert.ok(error.candidates.length > 1 && error.candidates.every((c) => /^u_[0-9a-f]{12}$/.test(c.person_id)));
+      return true;
+    });
   });
 
   test("a FIX ClOrdID and an order id find their owner", async () => {
