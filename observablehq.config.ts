@@ -7,7 +7,7 @@
  * build time, and the Google Fonts stylesheet in the browser.
  */
 
-import {existsSync} from "node:fs";
+import {existsSync, readdirSync} from "node:fs";
 import {buildProfile, CONTENT_SECURITY_POLICY_META, OUTPUT_DIR, publishes} from "./src/data/lib/profile.ts";
 import {dynamicPaths} from "./src/data/lib/routes.ts";
 
@@ -61,9 +61,15 @@ const pages = sections
   .map((section) => ({...section, pages: section.pages.filter((page) => pageExists(page.path) && publishes(profile, page.path))}))
   .filter((section) => section.pages.length > 0);
 
-/** Parameterized pages of this profile only (the leadership site has no per-market pages). */
+/** /incidents/INC-1 -> is there a src/incidents/[param].md to build it from? */
+const parameterizedPageExists = (path: string) => {
+  const dir = `src${path.slice(0, path.lastIndexOf("/") + 1)}`;
+  return existsSync(dir) && readdirSync(dir).some((file) => /^\[[^\]]+\]\.md$/.test(file));
+};
+
+/** Parameterized pages of this profile (the leadership site has no per-market pages) whose source exists. */
 async function* profilePaths(): AsyncGenerator<string> {
-  for await (const path of dynamicPaths()) if (publishes(profile, path)) yield path;
+  for await (const path of dynamicPaths()) if (publishes(profile, path) && parameterizedPageExists(path)) yield path;
 }
 
 const builtAt = new Date().toISOString().slice(0, 16).replace("T", " ");

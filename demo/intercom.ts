@@ -4,7 +4,7 @@
 // The demo workspace's office hours are 24/7, so office-hours durations equal calendar durations.
 import type {Market} from "./markets.ts";
 import {Rng} from "./random.ts";
-import {CATEGORY_TAG, CLOSING_REPLIES, NOISE_TAGS, pickTicketText, type Category} from "./ticket-text.ts";
+import {CATEGORY_TAG, CLOSING_REPLIES, NOISE_TAGS, pastedCredentials, pickTicketText, type Category} from "./ticket-text.ts";
 import {DAY_MS, HOUR_MS, WINDOW_DAYS, WINDOW_END, WINDOW_START, randomTimeOfDay, type Admin, type Team, type Tier,
   type TraderKind, type User, type World} from "./world.ts";
 
@@ -312,7 +312,9 @@ export function backgroundTicketSpecs(world: World, markets: readonly Market[], 
     const text = pickTicketText(rng, category, {wallet, market: rng.pick(v2).question,
       amount: String(Math.round(rng.logNormal(300, 1)))});
     const api = ["api_auth", "order_validation", "websocket", "rate_limit", "fix"].includes(category);
-    specs.push({user, createdAt, category, subject: text.subject, message: text.message, followUps: text.followUps,
+    // now and then an API user pastes credentials into the ticket (redaction at ingest must catch them)
+    const message = category === "api_auth" && specs.length % 11 === 5 ? `${text.message} ${pastedCredentials(user)}` : text.message;
+    specs.push({user, createdAt, category, subject: text.subject, message, followUps: text.followUps,
       replies: [text.reply], wallet, escalate: api && rng.chance(0.15),
       note: null, mood: category === "resolution" && rng.chance(0.4) ? "bad" : "normal",
       extraTags: rng.chance(0.01) ? ["spam"] : rng.chance(0.25) ? [rng.pick(NOISE_TAGS.filter((t) => t !== "spam"))] : []});

@@ -1,5 +1,6 @@
 // Ticket categories, their Intercom tags, and message templates for background conversations.
 // Error strings are quoted verbatim from the CLOB (see ERR in rest-logs.ts).
+import {createHash} from "node:crypto";
 import type {Rng} from "./random.ts";
 import {ERR} from "./rest-logs.ts";
 
@@ -167,3 +168,14 @@ export function pickTicketText(rng: Rng, category: Category, c: TextContext) {
 
 export const CLOSING_REPLIES = ["Glad that's sorted! I'll close this conversation; just reply if anything else comes up.",
   "I'll mark this as resolved. Feel free to write back any time.", "Closing this for now, happy trading!"];
+
+/** Credentials a user pastes into a ticket (it happens): a wallet private key, a bearer token, the API
+ *  secret and passphrase. Redaction at ingest must remove every one; test/leak-scan.test.ts looks for
+ *  them in the built sites. Derived from the user, so the world stays deterministic without new draws. */
+export function pastedCredentials(user: {id: string; apiKey: {secret: string; passphrase: string}}): string {
+  const digest = (label: string) => createHash("sha256").update(`${label}|${user.id}`).digest();
+  const privateKey = `0x${digest("private-key").toString("hex")}`;
+  const token = digest("bearer").toString("base64url");
+  return `In case it helps: my bot sends "Authorization: Bearer ${token}", secret: ${user.apiKey.secret}, ` +
+    `passphrase: ${user.apiKey.passphrase}. My private key is ${privateKey} if you need to check the wallet.`;
+}

@@ -45,6 +45,8 @@ const TEXT_PATTERNS: [RegExp, string][] = [
   // FIX Password (554) and RawData (96), with SOH or | separators
   // eslint-disable-next-line no-control-regex -- SOH (0x01) is FIX's field separator
   [/(^|[\x01|])(554|96)=[^\x01|]*/g, `$1$2=${REDACTED}`],
+  // a wallet private key or seed named as such ("my private key is 0x..."); a bare 32-byte hex is a tx hash
+  [/\b(private[\s_-]?key|priv[\s_-]?key|secret[\s_-]?key)\b([^0-9a-fA-F]{0,40})(0x)?[0-9a-fA-F]{64}\b/gi, `$1$2${REDACTED}`],
   // an EIP-712 / ECDSA signature pasted on its own (65 bytes)
   [/\b0x[0-9a-fA-F]{130}\b/g, REDACTED]
 ];
