@@ -10,7 +10,7 @@ CREATE OR REPLACE VIEW incident_thresholds AS
 SELECT
   3 AS min_failed_requests,            -- per route-minute: at least this many 425/5xx ...
   0.5 AS min_failure_rate,             -- ... being at least this share of the minute's requests ...
-  0.3 AS min_failure_rate_increase,    -- ... and this much above the route's baseline (median minute)
+  0.3 AS min_failure_rate_increase,    -- ... and this much above the route's baseline (its median hour)
   5 AS latency_min_requests,           -- a latency spike needs this many requests in the minute,
   1000 AS latency_floor_ms,            -- a median latency of at least this,
   5.0 AS latency_factor,               -- and this multiple of the baseline median
@@ -84,7 +84,7 @@ CROSS JOIN incident_thresholds t;
 -- Anchors as in ws_sessions: the first subscribe, every message, the close.
 CREATE OR REPLACE VIEW incident_ws_silences AS
 WITH market AS (
-  SELECT session_id, seq, ts, event, client_ip FROM ws_events WHERE channel = 'market'
+  SELECT session_id, seq, ts, event FROM ws_events WHERE channel = 'market'
 ), first_subscribe AS (
   SELECT session_id, min(seq) AS seq FROM market WHERE event = 'subscribe' GROUP BY session_id
 ), anchors AS (
