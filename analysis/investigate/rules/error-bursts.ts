@@ -57,17 +57,19 @@ bursts AS (
    GROUP BY person_id, error_code, burst
   HAVING count(*) >= any_value(min_rejects)
 ),
+-- the balance cache was stale, not the allowance missing, when the user's refresh
+-- (GET /balance-allowance/update) followed the burst within a day
+refreshes AS (
+  SELECT b.person_id, b.code, b.burst, min(u.ts) AS refreshed_at, arg_min(u.request_id, u.ts) AS refresh_request
+    FROM bursts b JOIN reqs u ON u.person_id = b.person_id AND u.route = '/balance-allowance/update'
+     AND u.ts BETWEEN b.last_at AND b.last_at + INTERVAL 1 DAY
+   GROUP BY ALL
+),
 qualified_bursts AS (
-  SELECT b.*,
+  SELECT b.*, f.refreshed_at, f.refresh_request,
          (SELECT count(*) FROM reqs r WHERE r.person_id = b.person_id AND r.ts BETWEEN b.first_at AND b.last_at
-             AND list_contains(b.routes, r.route)) AS requests,
-         -- the balance cache was stale, not the allowance missing, when the user's refresh
-         -- (GET /balance-allowance/update) ended the burst within a day and orders then went through
-         (SELECT min(u.ts) FROM reqs u WHERE u.person_id = b.person_id AND u.route = '/balance-allowance/update'
-             AND u.ts BETWEEN b.last_at AND b.last_at + INTERVAL 1 DAY) AS refreshed_at,
-         (SELECT arg_min(u.request_id, u.ts) FROM reqs u WHERE u.person_id = b.person_id AND u.route = '/balance-allowance/update'
-             AND u.ts BETWEEN b.last_at AND b.last_at + INTERVAL 1 DAY) AS refresh_request
-    FROM bursts b
+             AND list_contains(b.routes, r.route)) AS requests
+    FROM bursts b LEFT JOIN refreshes f USING (person_id, code, burst)
 )`,
   select: `
 SELECT person_id,
