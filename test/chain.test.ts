@@ -209,7 +209,7 @@ describe("against anvil", () => {
       assert.deepEqual(differences, [{user: ALICE, asset: "USDC.e", difference_units: -fx.misdirected}]);
       // With the markets file, Bob's unredeemed winning YES shows twice: shares still held, payout missing.
       const markets = join(snapshotDir, "markets.json");
-      writeFileSync(markets, JSON.stringify([{id: "1", conditionId: CONDITION, clobTokenIds: JSON.stringify([String(YES), String(NO)]), outcomes: '["Yes","No"]'}]));
+      writeFileSync(markets, JSON.stringify([{id: "1", question: "Will the test pass?", conditionId: CONDITION, clobTokenIds: JSON.stringify([String(YES), String(NO)]), outcomes: '["Yes","No"]'}]));
       assert.equal(await loadMarkets(warehouse, markets), 2);
       const bobYes = await warehouse.one<{balance: bigint}>("SELECT balance FROM chain_balances WHERE address = $1 AND token_id = $2", [BOB, String(YES)]);
       assert.ok(bobYes!.balance > 0n);

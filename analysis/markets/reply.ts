@@ -67,10 +67,14 @@ export function disputeReply(facts: MarketFacts, options: ReplyOptions = {}): st
     ].join("\n");
   }
   const position = positionSentences(facts);
+  // A holder whose every share pays is asking about winnings, not contesting the outcome.
+  const held = facts.positions.filter((p) => p.sharesBeforeResolution > 0);
+  const won = held.length > 0 && held.every((p) => (p.payoutUsdc ?? 0) > 0);
   return [
     greeting,
     "",
-    `Thank you for reaching out about "${facts.question}", and I am sorry the result is not the one you expected. ` +
+    `Thank you for reaching out about "${facts.question}"` +
+      (won ? ". " : ", and I am sorry the result is not the one you expected. ") +
       "I have gone through the rules and the on-chain record so you can see exactly how it was decided.",
     "",
     "The market's rules say:",

@@ -20,6 +20,8 @@ import {UsageError, WorkbenchError} from "../errors.ts";
 import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, zeroCounts, type Counts, type IngestSummary} from "../warehouse/ingest-run.ts";
+import {parseGammaMarket, type MarketRow} from "../markets/gamma.ts";
+import {fileItems} from "../markets/read.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0, UMA_ADAPTER_EVENTS, UMA_ORACLE_EVENTS} from "./abi.ts";
 import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
 import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
@@ -223,32 +225,27 @@ export async function ingestChain(
 }
 
 /**
- * Position ids -> condition and outcome slot, from a Gamma API markets file (an array of markets,
- * or `{markets: [...]}`; `clobTokenIds` and `outcomes` may be JSON-encoded strings, as Gamma sends them).
+ * Position ids -> condition and outcome slot, from a Gamma API markets file (read as
+ * `workbench ingest markets` reads it; a market it would quarantine is left out here).
  */
 export async function loadMarkets(warehouse: Warehouse, file: string): Promise<number> {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf-8"));
+    text = readFileSync(file, "utf-8");
   } catch (error) {
     throw new UsageError(`cannot read markets file ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const markets = (Array.isArray(parsed) ? parsed : ((parsed as {markets?: unknown[]}).markets ?? [])) as Record<string, unknown>[];
-  const list = (value: unknown): string[] => (typeof value === "string" ? (JSON.parse(value) as unknown[]) : ((value as unknown[]) ?? [])).map(String);
   let count = 0;
-  for (const market of markets) {
-    const conditionId = String(market.conditionId ?? "").toLowerCase();
-    if (!/^0x[0-9a-f]{64}$/.test(conditionId)) continue;
-    const tokens = list(market.clobTokenIds);
-    const outcomes = list(market.outcomes);
-    for (const [index, token] of tokens.entries()) {
+  for (const item of fileItems(text)) {
+    let market: MarketRow;
+    try {
+      market = parseGammaMarket(JSON.parse(item.text)).market;
+    } catch {
+      continue; // not a usable market: `workbench ingest markets` quarantines it
+    }
+    for (const [index, token] of market.clobTokenIds.entries()) {
       await warehouse.run("INSERT OR REPLACE INTO chain_positions VALUES ($1, $2, $3, $4, $5, $6)", [
-        token,
-        conditionId,
-        index,
-        outcomes[index] ?? null,
-        market.id === undefined ? null : String(market.id),
-        typeof market.question === "string" ? market.question : null
+        token, market.conditionId, index, market.outcomes[index] ?? null, market.id, market.question
       ]);
       count++;
     }
