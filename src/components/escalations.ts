@@ -62,6 +62,6 @@ export function figure(id: string, title: string, value: number | null, text: st
     {class: "card"},
     el("h2", {}, title),
     el("span", {class: "big", id, "data-value": value == null ? "" : String(value)}, text),
-    note ? el("span", {class: "small muted"}, note) : null
+    note ? el("div", {class: "small muted"}, note) : null
   );
 }
