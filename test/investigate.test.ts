@@ -25,6 +25,7 @@ import {
   type Diagnosis
 } from "../analysis/investigate/index.ts";
 import {errorCodeSql} from "../analysis/investigate/playbooks.ts";
+import {marketFacts} from "../analysis/markets/index.ts";
 import {buildWorld} from "../demo/world.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {demoWorld, type DemoWorld} from "./helpers/demo-world.ts";
@@ -92,6 +93,43 @@ describe("root causes in truth.json", () => {
     const cause = world.truth.root_causes.find((c) => c.code === "signature_type_mismatch")!;
     const identity = await lookup(warehouse, cause.user);
     assert.equal(identity.expected_signature_type, cause.evidence.expected_signature_type);
+  });
+});
+
+describe("market resolutions told with the dispute desk's facts (analysis/markets)", () => {
+  test("the disputing user's reply quotes the market's rules and the payout in words; the evidence cites the timeline and the position", async () => {
+    const cause = world.truth.root_causes.find((c) => c.code === "disputed_resolution")!;
+    const facts = await marketFacts(warehouse, String(cause.evidence.market_id));
+    const top = (await investigate(warehouse, cause.ticket_id, {timelineLimit: 1})).diagnoses[0];
+    assert.equal(top.code, "disputed_resolution");
+    assert.ok(facts.rules && top.customer_message.includes(`> ${facts.rules}`), "quotes the rules text word for word");
+    assert.match(top.customer_message, new RegExp(`resolved ${String(cause.evidence.final_outcome).toUpperCase()}: each ${cause.evidence.final_outcome} share redeems for \\$1\\.00`));
+    assert.match(top.customer_message, new RegExp(`${Number(cause.evidence.shares) / 1e6} ${cause.evidence.outcome_held} shares before resolution .*pays \\$0\\.00`));
+    assert.match(top.customer_message, /not able to change the outcome/);
+    const stages = top.evidence.filter((e) => e.table === "market_resolution_timeline");
+    assert.deepEqual(stages.map((e) => e.key.step), facts.timeline.map((s) => s.step), "cites every step of the market's resolution timeline");
+    assert.ok(stages.every((e) => e.key.market_id === facts.marketId));
+    const position = top.evidence.find((e) => e.table === "market_positions");
+    assert.equal(position?.key.token_id, cause.evidence.token_id);
+    const note = position?.note ?? "";
+    assert.ok(note.includes(`${cause.evidence.outcome_held} shares of "${facts.question}"`) && note.includes("resolved NO"), note);
+  });
+
+  test("unredeemed winnings cite the winning position, its payout and that it was never redeemed, in words", async () => {
+    const cause = world.truth.root_causes.find((c) => c.code === "unredeemed_winnings")!;
+    const facts = await marketFacts(warehouse, String(cause.evidence.market_id));
+    const top = (await investigate(warehouse, cause.user, {timelineLimit: 1})).diagnoses[0];
+    assert.equal(top.code, "unredeemed_winnings");
+    const shares = Number(cause.evidence.shares) / 1e6;
+    const position = top.evidence.find((e) => e.table === "market_positions");
+    assert.equal(
+      position?.note?.replace(/ \(cost \$[\d.]+\)/, ""),
+      `${shares} ${cause.evidence.outcome} shares of "${facts.question}" before resolution; the market resolved ${facts.payoutWords}, so they pay $${shares.toFixed(2)}; never redeemed, ${shares} still held`
+    );
+    assert.ok(top.evidence.some((e) => e.table === "market_resolution_timeline"));
+    for (const ref of top.evidence) assert.doesNotMatch(ref.note ?? "", /\d{70,}/, `${ref.table}: no bare token id in the note`);
+    assert.match(top.customer_message, /have not been redeemed yet/);
+    assert.doesNotMatch(top.customer_message, /sorry the result is not the one you expected|not able to change the outcome/);
   });
 });
 

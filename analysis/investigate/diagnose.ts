@@ -4,6 +4,7 @@
  * supporting category from a day before the pattern to two weeks after it adds 0.25 (capped at 1).
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
+import {withMarketFacts} from "./market-evidence.ts";
 import {playbook, type RootCauseCode} from "./playbooks.ts";
 import {ALWAYS_RULES, OPTIONAL_RULES, SCOPE_CTES, type Rule} from "./rules/index.ts";
 import type {Diagnosis, EvidenceRef, Identity} from "./types.ts";
@@ -70,22 +71,22 @@ function toDiagnosis(row: DiagnosisRow): Diagnosis {
   };
 }
 
-async function run(warehouse: Warehouse, personId: string | null): Promise<DiagnosisRow[]> {
-  return warehouse.json<DiagnosisRow>(diagnosisSql(await activeRules(warehouse)), {person: personId});
+/** The rule set's rows, each a diagnosis (market resolutions told with the market's facts). */
+async function run(warehouse: Warehouse, personId: string | null): Promise<(Diagnosis & {person_id: string})[]> {
+  const rows = await warehouse.json<DiagnosisRow>(diagnosisSql(await activeRules(warehouse)), {person: personId});
+  const out = [];
+  for (const row of rows) out.push({person_id: row.person_id, ...(await withMarketFacts(warehouse, toDiagnosis(row)))});
+  return out;
 }
 
 /** One person's diagnoses, most confident first. */
 export async function diagnose(warehouse: Warehouse, identity: Identity): Promise<Diagnosis[]> {
-  return (await run(warehouse, identity.person_id)).map(toDiagnosis);
+  return (await run(warehouse, identity.person_id)).map(({person_id: _, ...diagnosis}) => diagnosis);
 }
 
 /** Every person's diagnoses (people with none are absent), each list most confident first. */
 export async function diagnosePeople(warehouse: Warehouse): Promise<Map<string, Diagnosis[]>> {
   const out = new Map<string, Diagnosis[]>();
-  for (const row of await run(warehouse, null)) {
-    const list = out.get(row.person_id) ?? [];
-    list.push(toDiagnosis(row));
-    out.set(row.person_id, list);
-  }
+  for (const {person_id, ...diagnosis} of await run(warehouse, null)) out.set(person_id, [...(out.get(person_id) ?? []), diagnosis]);
   return out;
 }

@@ -3,6 +3,7 @@
  * the rules text, states the on-chain record (proposals, disputes, the vote, the payout vector and
  * the transaction), says what the user's own position paid and whether it is redeemed, and what
  * they can do next. It never promises a different outcome: a resolution reported on chain is final.
+ * A holder whose shares all pay is told how redemption pays them instead.
  */
 import type {MarketFacts} from "./facts.ts";
 
@@ -88,10 +89,12 @@ export function disputeReply(facts: MarketFacts, options: ReplyOptions = {}): st
     `The market ${payoutSentence(facts)} (payout vector [${facts.payoutNumerators.join(", ")}]).`,
     ...(position.length ? ["", "Your position:", ...position] : []),
     "",
-    "Resolutions are decided by the UMA oracle process under the rules above" +
-      (facts.disputes ? ", including the disputes and the token-holder vote shown here" : "") +
-      ". Once the payouts are reported on chain they are final, so we are not able to change the outcome or offer compensation for it. " +
-      "If you have evidence that the resolution source said otherwise by the deadline, please send it and I will pass it to the markets team for review.",
+    won
+      ? "Winning shares are paid when they are redeemed, not automatically at resolution. If redeeming does not work, reply with what you see and I will look into it."
+      : "Resolutions are decided by the UMA oracle process under the rules above" +
+        (facts.disputes ? ", including the disputes and the token-holder vote shown here" : "") +
+        ". Once the payouts are reported on chain they are final, so we are not able to change the outcome or offer compensation for it. " +
+        "If you have evidence that the resolution source said otherwise by the deadline, please send it and I will pass it to the markets team for review.",
     "",
     "Best regards"
   ].join("\n");

@@ -21,18 +21,26 @@ SELECT a.person_id, 'deposit_to_eoa' AS code, 0.8 AS base, t.block_time AS first
    AND t.from_address NOT IN (SELECT address FROM chain_wallets x WHERE x.trading_wallet = w.trading_wallet)`
 };
 
-/** Winning shares of a resolved condition still held (the reconciliation counts them as redeemed). */
+/** A position named in words: `No shares of "Will …?"` (never the bare 76-digit token id). */
+const positionInWords = (p: string) => `coalesce(${p}.outcome, 'outcome ' || ${p}.outcome_index) || ' shares of "' || coalesce(${p}.question, 'condition ' || ${p}.condition_id) || '"'`;
+
+/**
+ * Winning shares of a resolved condition still held (the reconciliation counts them as redeemed).
+ * The market_positions row is the one analysis/investigate/market-evidence.ts reads the market's facts by.
+ */
 export const unredeemedWinningsRule: Rule = {
   codes: ["unredeemed_winnings"],
   ctes: "",
   select: `
 SELECT a.person_id, 'unredeemed_winnings' AS code, 0.8 AS base, res.block_time AS first_at, res.block_time AS last_at,
        ['positions_redemption']::VARCHAR[] AS categories,
-       [${ref("reconciliation", {user: 'r."user"', asset: "r.asset"}, "'winning shares held, not redeemed: ' || r.on_chain")},
+       [${ref("market_positions", {token_id: "r.asset", address: 'r."user"'}, `${positionInWords("p")} || ': ' || r.on_chain || ' held, never redeemed'`)},
+        ${ref("reconciliation", {user: 'r."user"', asset: "r.asset"}, `'winning ' || ${positionInWords("p")} || ' held, not redeemed: ' || r.on_chain`)},
         ${ref("chain_resolutions", {tx_hash: "res.tx_hash", log_index: "res.log_index"}, "'condition ' || res.condition_id || ' resolved, payouts ' || res.payout_numerators::VARCHAR")}] AS evidence
   FROM chain_reconciliation_all r
-  JOIN chain_redeemable_positions p ON p.token_id = r.asset
-  JOIN chain_resolutions res ON res.condition_id = p.condition_id
+  JOIN chain_redeemable_positions rp ON rp.token_id = r.asset
+  JOIN chain_positions p ON p.token_id = r.asset
+  JOIN chain_resolutions res ON res.condition_id = rp.condition_id
   JOIN person_addresses a ON a.address = r."user"
  WHERE r.on_chain_units > 0 AND r.difference_units > 0`
 };
@@ -45,7 +53,7 @@ export const disputedResolutionRule: Rule = {
   codes: ["disputed_resolution"],
   ctes: `
 resolved_holdings AS (
-  SELECT a.person_id, l.token_id, p.condition_id, p.question, p.outcome, res.payout_numerators, res.question_id,
+  SELECT a.person_id, l.trading_wallet, l.token_id, p.condition_id, p.outcome_index, p.question, p.outcome, res.payout_numerators, res.question_id,
          res.block_time AS resolved_at, res.tx_hash, res.log_index, sum(l.delta) AS held
     FROM chain_position_ledger l
     JOIN person_addresses a ON a.address = l.trading_wallet
@@ -60,6 +68,7 @@ SELECT h.person_id, 'disputed_resolution' AS code,
             THEN 0.8 ELSE 0.6 END AS base,
        h.resolved_at AS first_at, h.resolved_at AS last_at, ['resolution_dispute']::VARCHAR[] AS categories,
        [${ref("tickets", {ticket_id: "t.ticket_id"}, "'disputes ' || h.question")},
+        ${ref("market_positions", {token_id: "h.token_id", address: "h.trading_wallet"}, `${positionInWords("h")} || ': ' || h.held / 1e6 || ' held when it resolved paying them nothing'`)},
         ${ref("chain_resolutions", {tx_hash: "h.tx_hash", log_index: "h.log_index"}, "'resolved ' || h.payout_numerators::VARCHAR || '; held ' || h.held / 1e6 || ' ' || h.outcome || ' shares'")}] AS evidence
   FROM resolved_holdings h
   JOIN tix t ON t.person_id = h.person_id AND t.category = 'resolution_dispute' AND contains(t.message, h.question)`
