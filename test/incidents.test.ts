@@ -9,6 +9,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, before, describe, test} from "node:test";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
+import {refreshDerived} from "../loaders/warehouse/derived.ts";
 import {listIncidents, loadIncident, type IncidentDetail, type IncidentSummary} from "../analysis/incidents/incidents.ts";
 import {demoWorld, type DemoWorld, type Truth} from "./helpers/demo-world.ts";
 
@@ -224,6 +225,7 @@ describe("thresholds and merging on hand-made traffic", () => {
     await traffic(`${DAY}T12:00:05Z`, 120, 5000, {method: "POST", route: "/order", status: 503, latency: 3000});
     // slow but successful book requests for 5 minutes: a latency degradation
     await traffic(`${DAY}T14:00:00Z`, 60, 5000, {method: "GET", route: "/book", status: 200, latency: 2500});
+    await refreshDerived(warehouse); // rows written by hand, not by an ingest run
     incidents = await listIncidents(warehouse);
   });
 

@@ -5,6 +5,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, before, test} from "node:test";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
+import {refreshDerived} from "../loaders/warehouse/derived.ts";
 
 let dir: string;
 let warehouse: Warehouse;
@@ -24,6 +25,7 @@ before(async () => {
     INSERT INTO fix_messages (session_id, direction, seq_num, sending_time, msg_type, msg_type_name, username, raw) VALUES
       ('ALICE1', 'in', 1, '2026-10-01T00:00:00Z', 'A', 'Logon', 'k1', '8=FIXT.1.1|35=A|553=k1|554=[REDACTED]|');
   `);
+  await refreshDerived(warehouse); // rows written by hand, not by an ingest run
 });
 
 after(() => {

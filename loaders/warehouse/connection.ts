@@ -7,6 +7,7 @@ import {mkdirSync} from "node:fs";
 import {dirname, resolve} from "node:path";
 import {WarehouseInUseError, WorkbenchError} from "../errors.ts";
 import {migrate, refreshViews} from "./schema.ts";
+import {refreshDerived} from "./derived.ts";
 
 export const DEFAULT_WAREHOUSE = "data/warehouse.duckdb";
 
@@ -34,6 +35,7 @@ export class Warehouse {
     if (!options.readOnly) {
       await migrate(warehouse);
       await refreshViews(warehouse);
+      await refreshDerived(warehouse); // a run killed before it finished left them stale
     }
     return warehouse;
   }

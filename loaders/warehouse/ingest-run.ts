@@ -7,6 +7,7 @@ import {statSync} from "node:fs";
 import {WorkbenchError} from "../errors.ts";
 import {redactText} from "../redact.ts";
 import type {Warehouse} from "./connection.ts";
+import {refreshDerived} from "./derived.ts";
 
 const MAX_RAW_CHARS = 64 * 1024;
 
@@ -110,6 +111,7 @@ export class IngestRun {
          inserted = $5, skipped_files = $6, message = $7 WHERE run_id = $1`,
       [this.runId, read, loaded, rejected, inserted, this.skippedFiles, message ?? null]
     );
+    await refreshDerived(this.warehouse);
     return this.summary("ok", message);
   }
 
@@ -121,6 +123,7 @@ export class IngestRun {
          inserted = $5, skipped_files = $6, message = $7 WHERE run_id = $1`,
       [this.runId, read, loaded, rejected, inserted, this.skippedFiles, message]
     );
+    await refreshDerived(this.warehouse); // what the run committed before failing is in the warehouse
     return this.summary("failed", message);
   }
 

@@ -29,7 +29,9 @@ SELECT DISTINCT kind, value FROM (
 );
 
 -- Connected components by walking edges both ways; the smallest reachable node names the person.
-CREATE OR REPLACE VIEW identities AS
+-- Recursive and costly: loaders/warehouse/derived.ts stores it in identity_snapshot whenever the
+-- warehouse changed; everything else reads `identities`.
+CREATE OR REPLACE VIEW identities_computed AS
 WITH RECURSIVE
   links(src, dst) AS (
     SELECT a_kind || ':' || a, b_kind || ':' || b FROM identity_edges
@@ -46,6 +48,8 @@ SELECT
   split_part(node, ':', 1) AS kind,
   substr(node, strpos(node, ':') + 1) AS value
 FROM component;
+
+CREATE OR REPLACE VIEW identities AS SELECT person_id, kind, value FROM identity_snapshot;
 
 -- Wallet roles as the orders show them: maker = funder wallet, signer = EOA. The signature type
 -- is the one the exchange accepted most often (a bot signing with the wrong type is rejected, so
