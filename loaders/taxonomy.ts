@@ -357,6 +357,16 @@ function sqlStatusCase(expr: string): string {
   return `CASE ${whens.join(" ")} END`;
 }
 
+/**
+ * The taxonomy's API-error classifier as a SQL macro, so views classify errors with the very rules
+ * categoryForApiError applies (error strings and keywords, then the HTTP status). schema.ts
+ * creates it before the views.
+ */
+export function apiErrorCategoryMacro(): string {
+  const text = "lower(coalesce(message, ''))";
+  return `CREATE OR REPLACE MACRO api_error_category(message, status) AS coalesce(${sqlTextCase(["errors", "keywords"], text)}, ${sqlStatusCase("status")}, 'other')`;
+}
+
 export interface RecategorizeScope {
   /** Only tickets written by this ingest run (plus any ticket still uncategorised). */
   runId?: number;

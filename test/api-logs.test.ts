@@ -190,10 +190,10 @@ describe("api-logs: real-shape lines", () => {
     assert.equal(user.close_reason, 'passphrase="[REDACTED]"');
   });
 
-  test("api_errors counts error signatures with ids and numbers replaced", async () => {
+  test("api_errors counts error signatures with hashes, prices and tick sizes replaced", async () => {
     const rows = await warehouse.json("SELECT * FROM api_errors WHERE route = '/order' AND status = 400 ORDER BY error_signature");
-    const tick = rows.find((row) => String(row.error_signature).startsWith("order {id}"));
-    assert.equal(tick?.error_signature, "order {id} is invalid. Price ({n}) breaks minimum tick size rule: {n}");
+    const tick = rows.find((row) => String(row.error_signature).startsWith("order {hash}"));
+    assert.equal(tick?.error_signature, "order {hash} is invalid. Price ({price}) breaks minimum tick size rule: {tick}");
     assert.equal(rows.reduce((sum, row) => sum + Number(row.requests), 0), 4);
   });
 

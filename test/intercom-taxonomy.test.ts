@@ -175,3 +175,25 @@ test("linked API errors: the user's most frequent error in the 24 h before the t
   assert.equal(await recategorize(warehouse, {runId: 99}), 1);
   assert.equal(await categoryOf(a), "balance_allowance");
 });
+
+test("the views' api_error_category macro classifies every error as categoryForApiError does", async () => {
+  const cases: [string | null, number | null][] = [
+    ["the matching engine is restarting, please retry shortly", 425],
+    ["Trading is currently disabled. Check polymarket.com for updates", 503],
+    ["Internal Server Error", 500],
+    ["Too Many Requests", 429],
+    ["not enough balance / allowance", 400],
+    ["invalid signature", 400],
+    ["order couldn't be fully filled. FOK orders are fully filled or killed.", 200],
+    ["invalid order version, please use the latest clob-client", 400],
+    ["something nobody wrote a rule for", 400],
+    ["something nobody wrote a rule for", 418],
+    [null, 403],
+    [null, null],
+    ...CATEGORIES.flatMap((cat) => cat.errors.map((error): [string, number] => [error.toUpperCase(), 200]))
+  ];
+  for (const [message, status] of cases) {
+    const row = await warehouse.one<{category: string}>("SELECT api_error_category($1::VARCHAR, $2::INTEGER) AS category", [message, status]);
+    assert.equal(row?.category, categoryForApiError(message, status) ?? "other", `${message} / ${status}`);
+  }
+});

@@ -5,6 +5,7 @@
  */
 import {readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
+import {apiErrorCategoryMacro} from "../taxonomy.ts";
 import type {Warehouse} from "./connection.ts";
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url).pathname;
@@ -46,8 +47,12 @@ export async function migrate(warehouse: Warehouse): Promise<Migration[]> {
   return pending;
 }
 
-/** Views are dropped and re-created in file order (later views may read earlier ones). */
+/**
+ * Views are dropped and re-created in file order (later views may read earlier ones), after the
+ * macros generated from TypeScript rules (the taxonomy's api_error_category).
+ */
 export async function refreshViews(warehouse: Warehouse): Promise<void> {
+  await warehouse.run(apiErrorCategoryMacro());
   const files = readdirSync(VIEWS_DIR)
     .filter((file) => file.endsWith(".sql"))
     .sort();

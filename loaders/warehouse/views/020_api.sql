@@ -54,15 +54,31 @@ LEFT JOIN silences s USING (session_id)
 LEFT JOIN first_subscribe fs USING (session_id)
 GROUP BY e.session_id;
 
--- Error signatures: the error message with its variable parts (addresses, ids, numbers) replaced,
--- counted per status and route. What hurts users most, and how many of them.
+-- An API error message's signature: the message with its variable parts replaced by placeholders,
+-- so one rule's rejects count together. In order (docs/escalations.md): the variable parts of the
+-- verbatim CLOB messages get named placeholders (Price ({price}), tick size rule: {tick}, Size
+-- ({size}), the minimum: {min}, max allowed: {max}); then 0x + 64 hex -> {hash}, 0x + 40 hex ->
+-- {address}, other 0x hex and UUIDs -> {id}; then any remaining decimal number -> {number} and
+-- integer of 5+ digits -> {n}. Short integers stay: they are constants ("HTTP 502", "4 decimals").
+CREATE OR REPLACE MACRO error_signature(message) AS
+  regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+  message,
+  'Price \(([0-9.]+)\)', 'Price ({price})', 'g'),
+  'tick size rule: [0-9.]+', 'tick size rule: {tick}', 'g'),
+  'Size \(([0-9.]+)\)', 'Size ({size})', 'g'),
+  'the minimum: [0-9.]+', 'the minimum: {min}', 'g'),
+  'max allowed: [0-9]+', 'max allowed: {max}', 'g'),
+  '0x[0-9a-fA-F]{64}\b', '{hash}', 'g'),
+  '0x[0-9a-fA-F]{40}\b', '{address}', 'g'),
+  '0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b', '{id}', 'g'),
+  '\b[0-9]+\.[0-9]+\b', '{number}', 'g'),
+  '\b[0-9]{5,}\b', '{n}', 'g');
+
+-- Error signatures counted per status and route: what hurts users most, and how many of them.
 CREATE OR REPLACE VIEW api_errors AS
 WITH failed AS (
   SELECT *,
-    regexp_replace(regexp_replace(regexp_replace(error_message,
-      '0x[0-9a-fA-F]{40}\b', '{address}', 'g'),
-      '0x[0-9a-fA-F]+', '{id}', 'g'),
-      '\b[0-9]+(\.[0-9]+)?\b', '{n}', 'g') AS error_signature
+    error_signature(error_message) AS error_signature
   FROM api_requests
   WHERE error_message IS NOT NULL
 )

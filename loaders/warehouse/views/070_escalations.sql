@@ -44,52 +44,22 @@ SELECT DISTINCT t.ticket_id, i.person_id
 FROM tickets t
 JOIN identities i ON (i.kind = 'email' AND i.value = lower(t.user_email)) OR (i.kind = 'address' AND i.value = t.user_wallet);
 
--- Every request that carried an API error message, with the message normalised to its signature.
--- Rules, in order (docs/escalations.md): the variable parts of the verbatim CLOB messages get named
--- placeholders (Price ({price}), tick size rule: {tick}, Size ({size}), the minimum: {min}, max
--- allowed: {max}); then 0x + 64 hex -> {hash}, 0x + 40 hex -> {address}, other 0x hex -> {id},
--- UUIDs -> {id}; then any remaining decimal number -> {number} and integer of 5+ digits -> {n}.
--- Short integers stay: they are constants of the message ("HTTP 502", "4 decimals").
+-- Every request that carried an API error message, with the message normalised to its signature
+-- (the error_signature macro, views/020_api.sql).
 -- `failed` is an HTTP failure (status >= 400); a 200 can carry an errorMsg (e.g. a FOK killed).
--- signature_category is the ticket category (docs/taxonomy.md) the signature belongs to, from the
--- taxonomy's verbatim API error strings and, failing those, its HTTP status.
+-- signature_category is the ticket category (docs/taxonomy.md) the signature belongs to: the
+-- taxonomy's api_error_category macro (loaders/taxonomy.ts; its error strings and keywords, then
+-- the HTTP status), the same classifier ticket categorisation uses.
 CREATE OR REPLACE VIEW error_signature_requests AS
 WITH normalised AS (
   SELECT
     r.request_id, r.ts, r.status, r.method, r.route, r.status >= 400 AS failed, p.person_id,
-    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-      r.error_message,
-      'Price \(([0-9.]+)\)', 'Price ({price})', 'g'),
-      'tick size rule: [0-9.]+', 'tick size rule: {tick}', 'g'),
-      'Size \(([0-9.]+)\)', 'Size ({size})', 'g'),
-      'the minimum: [0-9.]+', 'the minimum: {min}', 'g'),
-      'max allowed: [0-9]+', 'max allowed: {max}', 'g'),
-      '0x[0-9a-fA-F]{64}\b', '{hash}', 'g'),
-      '0x[0-9a-fA-F]{40}\b', '{address}', 'g'),
-      '0x[0-9a-fA-F]+|\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b', '{id}', 'g'),
-      '\b[0-9]+\.[0-9]+\b', '{number}', 'g'),
-      '\b[0-9]{5,}\b', '{n}', 'g') AS signature
+    error_signature(r.error_message) AS signature
   FROM api_requests r
   JOIN api_request_people p USING (request_id)
   WHERE coalesce(r.error_message, '') <> ''
 )
-SELECT *,
-  CASE
-    WHEN regexp_matches(lower(signature), 'matching engine is restarting|trading is currently (disabled|cancel-only)') THEN 'engine_restart'
-    WHEN regexp_matches(lower(signature), 'internal server error|bad gateway|gateway timeout') THEN 'api_outage'
-    WHEN regexp_matches(lower(signature), 'too many requests') THEN 'rate_limit'
-    WHEN regexp_matches(lower(signature), 'attention required|address banned|closed only mode') THEN 'account_geoblock'
-    WHEN regexp_matches(lower(signature), 'invalid api key|invalid l1 request headers|of the api key|invalid signature|maker address not allowed') THEN 'api_auth'
-    WHEN regexp_matches(lower(signature), 'not enough balance') THEN 'balance_allowance'
-    WHEN regexp_matches(lower(signature), 'order payload|tick size rule|lower than the minimum|duplicated|invalid nonce|invalid expiration|post-only|crosses book|filled or killed|too many orders in payload|invalid amounts|max accuracy|order version|canceled in the ctf exchange|order match delayed|not yet ready') THEN 'order_validation'
-    WHEN status = 425 OR status = 503 THEN 'engine_restart'
-    WHEN status IN (500, 502, 504) THEN 'api_outage'
-    WHEN status = 429 THEN 'rate_limit'
-    WHEN status = 403 THEN 'account_geoblock'
-    WHEN status = 401 THEN 'api_auth'
-    WHEN status = 400 THEN 'order_validation'
-    ELSE 'other'
-  END AS signature_category
+SELECT *, api_error_category(signature, status) AS signature_category
 FROM normalised;
 
 -- Tickets caused by a signature: the person who hit it wrote a ticket within 24 hours after an
