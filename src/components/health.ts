@@ -123,7 +123,7 @@ export function table<Row>(rows: Row[], columns: Column<Row>[], {id, empty = "No
   if (rows.length === 0) return el("p", {class: "muted", id}, empty);
   return el(
     "div",
-    {class: "health-table"},
+    {class: "report-table"},
     el(
       "table",
       {id},
