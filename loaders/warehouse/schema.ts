@@ -47,6 +47,14 @@ export async function migrate(warehouse: Warehouse): Promise<Migration[]> {
   return pending;
 }
 
+/** The names of the views views/*.sql define, in file order. */
+export function listViewNames(): string[] {
+  return readdirSync(VIEWS_DIR)
+    .filter((file) => file.endsWith(".sql"))
+    .sort()
+    .flatMap((file) => [...readFileSync(join(VIEWS_DIR, file), "utf-8").matchAll(/CREATE OR REPLACE VIEW (\w+)/gi)].map((m) => m[1]));
+}
+
 /**
  * Views are dropped and re-created in file order (later views may read earlier ones), after the
  * macros generated from TypeScript rules (the taxonomy's api_error_category).

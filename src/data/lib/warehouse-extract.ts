@@ -21,6 +21,7 @@ import {tableToIPC, vectorFromArray, Table, Float64, Int32, TimestampMillisecond
 import {existsSync} from "node:fs";
 import {basename, resolve} from "node:path";
 import {DEFAULT_WAREHOUSE, Warehouse} from "../../../loaders/warehouse/connection.ts";
+import {listViewNames} from "../../../loaders/warehouse/schema.ts";
 
 /** Seconds to wait when an ingest holds the warehouse's write lock. */
 const LOCK_WAIT_SECONDS = 30;
@@ -30,6 +31,21 @@ export class ExtractError extends Error {}
 /** The warehouse file the loaders read. */
 export function warehousePath(): string {
   return resolve(process.env.WORKBENCH_DB ?? DEFAULT_WAREHOUSE);
+}
+
+/**
+ * A loader opens the warehouse read-only, so it cannot create the views; a warehouse last opened
+ * for writing by an older workbench lacks the newer ones. Say so instead of failing on a SQL error.
+ */
+async function requireCurrentViews(warehouse: Warehouse): Promise<void> {
+  const present = new Set((await warehouse.all<{view_name: string}>("SELECT view_name FROM duckdb_views() WHERE NOT internal")).map((row) => row.view_name));
+  const missing = listViewNames().filter((name) => !present.has(name));
+  if (missing.length > 0) {
+    throw new ExtractError(
+      `the warehouse lacks ${missing.length} view(s) this workbench defines (${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}): ` +
+        "it was last opened for writing by an older workbench. Refresh them with `npx workbench status`, then build again."
+    );
+  }
 }
 
 /**
@@ -48,6 +64,7 @@ export async function extract(work: (warehouse: Warehouse) => Promise<void>): Pr
     }
     const warehouse = await Warehouse.open(path, {readOnly: true, waitSeconds: LOCK_WAIT_SECONDS});
     try {
+      await requireCurrentViews(warehouse);
       await warehouse.run("SET TimeZone = 'UTC'");
       await work(warehouse);
     } finally {
