@@ -120,7 +120,7 @@ export interface Column<Row> {
 
 /** A plain table with every row in the DOM (prints whole); `empty` when there are no rows. */
 export function table<Row>(rows: Row[], columns: Column<Row>[], {id, empty = "None."}: {id?: string; empty?: string} = {}): HTMLElement {
-  if (rows.length === 0) return el("p", {class: "muted", id}, empty);
+  if (rows.length === 0) return el("p", {class: "muted empty", id}, empty);
   return el(
     "div",
     {class: "report-table"},

@@ -19,17 +19,20 @@ await extract(async (warehouse) => {
     const monday = Date.parse(`${w.monday}T00:00:00Z`);
     return {id: String(w.week), label: `Week ${w.week}`, from: day(monday), to: day(monday + 7 * DAY_MS)};
   });
-  if (periods.length > 0) {
+  if (periods.length === 0) {
+    // No tickets yet: one (empty) report for the current week, so the page shows its empty states.
+    const now = Date.now();
+    const monday = now - (now % DAY_MS) - ((new Date(now).getUTCDay() + 6) % 7) * DAY_MS;
+    periods.push({id: "this-week", label: "This week (no tickets yet)", from: day(monday), to: day(monday + 7 * DAY_MS)});
+  } else {
     const end = periods[0].to;
     periods.push({id: "last-28-days", label: "Last 28 days", from: day(Date.parse(`${end}T00:00:00Z`) - 28 * DAY_MS), to: end});
     periods.push({id: "all", label: "All weeks", from: periods[weeks.length - 1].from, to: end});
   }
   const parsed = periods.map((p) => ({id: p.id, ...parsePeriod(p.from, p.to)}));
   const reports: Record<string, FeedbackReport> = {};
-  if (parsed.length > 0) {
-    // one read for every period and the period before each (the identity views are expensive)
-    const data = await loadFeedbackData(warehouse, {from: parsed.map((p) => p.previous.from).sort()[0], to: periods[0].to});
-    for (const p of parsed) reports[p.id] = assembleFeedbackReport(data, p.period, p.previous, config);
-  }
+  // one read for every period and the period before each
+  const data = await loadFeedbackData(warehouse, {from: parsed.map((p) => p.previous.from).sort()[0], to: periods[0].to});
+  for (const p of parsed) reports[p.id] = assembleFeedbackReport(data, p.period, p.previous, config);
   writeJson({periods, reports});
 });
