@@ -181,15 +181,16 @@ test("the truth's discrepancies come out explained by the user's diagnosis", asy
   }
 });
 
-test("timeline: newest first, the exact error strings, ticket parts and Polygonscan links", async () => {
+test("timeline (the timeline_events view): newest first, the exact error strings, tickets and Polygonscan links", async () => {
   const cause = world.truth.root_causes.find((c) => c.code === "missing_allowance")!;
   const result = await investigate(warehouse, cause.user, {timelineLimit: 10_000});
   const times = result.timeline.map((e) => e.ts);
   assert.deepEqual(times, [...times].sort().reverse());
-  const rejected = result.timeline.filter((e) => e.kind === "request_failed" && e.summary.includes("not enough balance / allowance"));
-  assert.ok(rejected.length >= (cause.evidence.rejected_requests as unknown[]).length);
-  assert.ok(rejected.every((e) => e.severity === "warning" && e.ref.table === "api_requests"));
-  assert.ok(result.timeline.some((e) => e.kind === "ticket_opened" && e.ref.key.ticket_id === cause.ticket_id));
+  const rejected = result.timeline.filter((e) => e.source === "rest" && e.error === "not enough balance / allowance");
+  const planted = (cause.evidence.rejected_requests as {request_id: string}[]).map((r) => r.request_id);
+  assert.deepEqual(planted.filter((id) => !rejected.some((e) => e.ref.key.request_id === id)), [], "every planted reject is listed");
+  assert.ok(rejected.every((e) => e.kind === "POST /order" && e.severity === "warning" && e.ref.table === "api_requests" && e.summary.endsWith(": not enough balance / allowance")));
+  assert.ok(result.timeline.some((e) => e.kind === "ticket opened" && e.ref.key.ticket_id === cause.ticket_id));
   const deposit = result.timeline.find((e) => e.source === "chain" && e.kind === "deposit");
   assert.match(deposit?.link ?? "", /^https:\/\/polygonscan\.com\/tx\/0x[0-9a-f]{64}$/);
   // the demo chain settles many users' actions per transaction: the tx finds the user among others

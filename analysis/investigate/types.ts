@@ -53,10 +53,13 @@ export interface TimelineEntry {
   ts: string;
   source: TimelineSource;
   kind: string;
+  /** One line; ends with `: <error>` when there is one. */
   summary: string;
   severity: Severity;
+  /** The exact error string (gateway errorMsg, FIX Text, WebSocket close), or null. */
+  error: string | null;
   ref: EvidenceRef;
-  /** Polygonscan transaction or address page, for chain entries. */
+  /** Polygonscan transaction page, for chain entries. */
   link?: string;
   /** Rows folded into this entry (aggregated successful traffic); 1 otherwise. */
   count: number;
