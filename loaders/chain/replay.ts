@@ -9,11 +9,12 @@
  * action, so the chain stays short while its timestamps follow the demo's weeks; each block's
  * actions go out as a few Multicall transactions in one JSON-RPC batch.
  */
-import {existsSync, readFileSync, statSync} from "node:fs";
+import {existsSync, statSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {keccak256, stringToHex, type Hex} from "viem";
 import {ADDR, DEMO_DEPOSIT_WALLET_FACTORY, DEMO_DEPOSIT_WALLET_INIT_CODE_HASH, DEMO_PROXY_INIT_CODE_HASH, DEMO_SAFE_INIT_CODE_HASH} from "../../demo/world.ts";
 import {WorkbenchError} from "../errors.ts";
+import {readLines} from "../input/lines.ts";
 import {silentProgress, type Progress} from "../progress.ts";
 import type {Warehouse} from "../warehouse/connection.ts";
 import {IngestRun, type IngestSummary} from "../warehouse/ingest-run.ts";
@@ -66,22 +67,17 @@ const ZERO_ADDRESS = `0x${"00".repeat(20)}`;
 
 export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptions, progress: Progress = silentProgress): Promise<ReplaySummary> {
   const file = join(options.dir, "chain", "actions.jsonl");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf-8");
-  } catch (error) {
-    throw new WorkbenchError(`demo chain replay: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  if (!existsSync(file)) throw new WorkbenchError(`demo chain replay: no ${file}`);
+  // Line by line: a large demo's history is more text than one string can hold.
+  const actions: Action[] = [];
+  for await (const {line, text} of readLines(file)) {
+    if (!text.trim()) continue;
+    try {
+      actions.push(JSON.parse(text) as Action);
+    } catch {
+      throw new WorkbenchError(`${file}:${line}: not JSON`);
+    }
   }
-  const actions = text
-    .split("\n")
-    .filter((line) => line.trim())
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as Action;
-      } catch {
-        throw new WorkbenchError(`${file}:${i + 1}: not JSON`);
-      }
-    });
   if (actions.length === 0) throw new WorkbenchError(`${file} has no actions`);
   const {size, mtimeMs} = statSync(file);
   const unchanged = await warehouse.one(
