@@ -140,13 +140,17 @@ export async function resolvePerson(warehouse: Warehouse, identifier: string): P
   throw new IdentifierNotFoundError(identifier, resolvers[0].kind, resolvers.map((r) => r.searched).join("; "));
 }
 
+/** signatureType each wallet type (as the users view names it) requires. */
 const SIGNATURE_TYPES: Record<string, number> = {EOA: 0, proxy: 1, Safe: 2, "deposit wallet": 3};
-const WALLET_TYPES = Object.fromEntries(Object.entries(SIGNATURE_TYPES).map(([name, type]) => [type, name]));
+/** chain_wallet_links.wallet_type as the users view names it. */
+const LINKED_WALLET_TYPES: Record<string, string> = {proxy: "proxy", safe: "Safe", deposit_wallet: "deposit wallet"};
 
 /**
- * The person's identities. The wallet type comes from the CREATE2 link of the funder to the EOA when
- * the chain loader derived one, else from the signatureType of the funder's *accepted* orders (a
- * rejected order may carry the wrong type: that is what signature_type_mismatch is about).
+ * The person's identities. The wallet type is the users view's (views/010_users.sql: the CREATE2
+ * link of the funder to the EOA when the chain loader derived one, else the signatureType of the
+ * funder's accepted orders). A funder seen only on chain (linked to one of the person's addresses
+ * in chain_wallets, never in an order or ticket) is not among the view's identities: its link's
+ * type is taken here.
  */
 export async function loadIdentity(warehouse: Warehouse, match: {person_id: string; kind: IdentifierKind; value: string}): Promise<Identity> {
   const row = await warehouse.one<{
@@ -156,24 +160,21 @@ export async function loadIdentity(warehouse: Warehouse, match: {person_id: stri
     addresses: string[] | null;
     api_keys: string[] | null;
     fix_sessions: string[] | null;
+    wallet_type: string | null;
     tier: string | null;
-  }>("SELECT emails, eoas, funders, addresses, api_keys, fix_sessions, tier FROM users WHERE person_id = $1", [match.person_id]);
+  }>("SELECT emails, eoas, funders, addresses, api_keys, fix_sessions, wallet_type, tier FROM users WHERE person_id = $1", [match.person_id]);
   if (!row) throw new IdentifierNotFoundError(match.value, match.kind, "users");
-  const linked = await warehouse.all<{address: string; funder: string}>(
-    `SELECT DISTINCT address, trading_wallet AS funder FROM chain_wallets
-      WHERE address IN (SELECT unnest($1::VARCHAR[])) AND trading_wallet <> address ORDER BY 1`,
+  const linked = await warehouse.all<{address: string; funder: string; wallet_type: string | null}>(
+    `SELECT DISTINCT w.address, w.trading_wallet AS funder, l.wallet_type FROM chain_wallets w
+       LEFT JOIN chain_wallet_links l ON l.funder = w.trading_wallet AND l.owner = w.address
+      WHERE w.address IN (SELECT unnest($1::VARCHAR[])) AND w.trading_wallet <> w.address ORDER BY 1, 2`,
     [JSON.stringify(row.addresses ?? [])]
   );
   const addresses = [...new Set([...(row.addresses ?? []), ...linked.map((l) => l.funder)])].sort();
   const funder = row.funders?.[0] ?? linked[0]?.funder ?? addresses.find((a) => !(row.eoas ?? []).includes(a)) ?? null;
   const eoa = row.eoas?.[0] ?? linked[0]?.address ?? funder;
-  const typed = await warehouse.one<{linked: string | null; accepted: number | null}>(
-    `SELECT (SELECT any_value(wallet_type) FROM chain_wallet_links WHERE funder = $1 AND owner = $2) AS linked,
-            (SELECT mode(signature_type) FROM api_requests WHERE maker = $1 AND status < 400 AND signature_type IS NOT NULL) AS accepted`,
-    [funder ?? "", eoa ?? ""]
-  );
-  const linkedType = {proxy: "proxy", safe: "Safe", deposit_wallet: "deposit wallet"}[typed?.linked ?? ""];
-  const walletType = linkedType ?? (typed?.accepted != null ? WALLET_TYPES[typed.accepted] : funder && funder === eoa ? "EOA" : null);
+  const chainOnly = linked.find((l) => l.funder === funder && !(row.addresses ?? []).includes(l.funder));
+  const walletType = row.wallet_type ?? LINKED_WALLET_TYPES[chainOnly?.wallet_type ?? ""] ?? null;
   const tickets = await warehouse.all<{ticket_id: string}>(
     `SELECT ticket_id FROM tickets WHERE lower(user_email) IN (SELECT unnest($1::VARCHAR[])) OR user_wallet IN (SELECT unnest($2::VARCHAR[]))
       ORDER BY created_at DESC`,
@@ -183,7 +184,7 @@ export async function loadIdentity(warehouse: Warehouse, match: {person_id: stri
     person_id: match.person_id,
     eoa,
     funder,
-    wallet_type: walletType ?? null,
+    wallet_type: walletType,
     expected_signature_type: walletType ? SIGNATURE_TYPES[walletType] : null,
     emails: row.emails ?? [],
     addresses,
