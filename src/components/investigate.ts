@@ -8,6 +8,7 @@
  * dependencies, so the loader can import this module under Node.
  */
 import type {Diagnosis} from "../../analysis/investigate/types.js";
+import {copyButton} from "./copy.js";
 import {formatCount, formatDateTime} from "./format.js";
 import {el} from "./status.js";
 
@@ -288,17 +289,6 @@ export function balancesTable(rows: BucketRow[]): HTMLElement {
 
 // ---------------------------------------------------------------------------------------------
 // Diagnoses
-
-/** A button that copies `text` to the clipboard (the customer reply, ready to paste). */
-export function copyButton(text: string, label = "Copy"): HTMLButtonElement {
-  const button = el("button", {type: "button", class: "copy"}, label);
-  button.addEventListener("click", async () => {
-    await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
-    setTimeout(() => (button.textContent = label), 1500);
-  });
-  return button;
-}
 
 function evidenceLabel(ref: DiagnosisDetail["evidence"][number]): string {
   const key = Object.entries(ref.key)
