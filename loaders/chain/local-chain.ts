@@ -57,7 +57,9 @@ export class LocalChain {
     const body = calls.map((call) => ({jsonrpc: "2.0", id: ++this.id, method: call.method, params: call.params}));
     const response = await fetch(this.url, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
     if (!response.ok) throw new WorkbenchError(`anvil answered HTTP ${response.status} to ${calls[0].method}`);
-    const answers = (await response.json()) as RpcAnswer<T>[];
+    const answers = (await response.json()) as RpcAnswer<T>[] | RpcAnswer<T>;
+    // A batch the node refuses as a whole comes back as one error object, not a list.
+    if (!Array.isArray(answers)) throw new WorkbenchError(`anvil refused a batch of ${calls.length} ${calls[0].method} call(s): ${answers.error?.message ?? JSON.stringify(answers).slice(0, 200)}`);
     const byId = new Map(answers.map((answer) => [answer.id, answer]));
     return body.map((request) => {
       const answer = byId.get(request.id);
