@@ -341,3 +341,170 @@ test("a listed conversation that 404s and a malformed search item are quarantine
     warehouse.close();
   }
 });
+
+// ---- Issue #10: 429 storms, timeouts, expired cursors: each recovers without loss or duplication. ----
+
+/** The warehouse one uninterrupted, fault-free sync of the server's current data produces. */
+async function cleanChecksums(server: IntercomServer): Promise<Record<string, string>> {
+  const clean = await Warehouse.open(dbPath());
+  try {
+    await ingestIntercom(clean, harness(server).options, silentProgress);
+    return await tableChecksums(clean);
+  } finally {
+    clean.close();
+  }
+}
+
+async function assertNoDuplicates(warehouse: Warehouse, count: number): Promise<void> {
+  const [{n, distinct}] = await warehouse.all<{n: bigint; distinct: bigint}>(
+    "SELECT count(*) AS n, count(DISTINCT ticket_id) AS distinct FROM tickets"
+  );
+  assert.deepEqual([n, distinct], [BigInt(count), BigInt(count)]);
+  const [parts] = await warehouse.all<{n: bigint; distinct: bigint}>(
+    "SELECT count(*) AS n, count(DISTINCT (ticket_id, part_id)) AS distinct FROM ticket_parts"
+  );
+  assert.equal(parts.n, parts.distinct, "no duplicate parts");
+}
+
+test("a 429 storm (18 in a row across search pages and conversation fetches) is waited out; the run ends with exactly the server's data", async () => {
+  const server = await startServer();
+  server.rateLimit(6, 7, (method) => method === "GET");
+  server.rateLimit(12, 7, (_method, _path, page) => page === 3); // 12 consecutive on one request
+  const warehouse = await Warehouse.open(dbPath());
+  const {waits, options} = harness(server);
+  try {
+    const summary = await ingestIntercom(warehouse, options, silentProgress);
+    assert.deepEqual([summary.status, summary.read, summary.loaded, summary.rejected, summary.inserted], ["ok", COUNT, COUNT, 0, COUNT]);
+    assert.equal(server.requests.filter((request) => request.status === 429).length, 18);
+    const page3 = server.requests.filter((request) => request.path === "/conversations/search" && request.status === 429);
+    assert.equal(page3.length, 12);
+    assert.equal(waits.length, 18, `only reset waits, no failures: ${waits.join(", ")}`);
+    for (const ms of waits) assert.ok(ms > 5000 && ms <= 8100, `waited ${ms} ms for a reset 7 s ahead`);
+    const fetched = server.requests.filter((request) => request.method === "GET" && request.status === 200).map((request) => request.path);
+    assert.deepEqual(fetched.sort(), expectedIds().map((id) => `/conversations/${id}`).sort(), "each conversation fetched once");
+    await assertNoDuplicates(warehouse, COUNT);
+    assert.deepEqual(await tableChecksums(warehouse), await cleanChecksums(server));
+  } finally {
+    warehouse.close();
+  }
+});
+
+test("requests that never answer, answer too late or stall mid-body time out and are retried like a 5xx; no duplicate rows", async () => {
+  const server = await startServer();
+  server.stall(1, (_method, _path, page) => page === 2); // accepted, never answered
+  server.stall(1, (method, path) => method === "GET" && path === "/conversations/5003", {answerAfterMs: 600}); // answered after the timeout
+  server.stall(1, (method, path) => method === "GET" && path === "/conversations/5012", {midBody: true}); // headers, then silence
+  const warehouse = await Warehouse.open(dbPath());
+  const {waits, options} = harness(server, {requestTimeoutMs: 200});
+  const notes: string[] = [];
+  try {
+    const summary = await ingestIntercom(warehouse, options, {update() {}, note: (text: string) => notes.push(text)});
+    assert.deepEqual([summary.status, summary.read, summary.loaded, summary.rejected, summary.inserted], ["ok", COUNT, COUNT, 0, COUNT]);
+    assert.equal(server.requests.filter((request) => request.status === -3).length, 3, "three stalled requests");
+    assert.deepEqual(waits, [500, 500, 500], "each timed-out request retried once after the first backoff");
+    assert.equal(notes.filter((text) => /timed out/.test(text)).length, 3, notes.join("\n"));
+    await assertNoDuplicates(warehouse, COUNT);
+    assert.deepEqual(await ids(warehouse), expectedIds());
+    assert.deepEqual(await tableChecksums(warehouse), await cleanChecksums(server));
+
+    // A request that times out every time fails the run after the retry budget, naming the timeout.
+    const stuck = await startServer(8);
+    stuck.stall(Infinity, (method, path) => method === "GET" && path === "/conversations/5004");
+    const failing = await Warehouse.open(dbPath());
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        ingestIntercom(failing, harness(stuck, {requestTimeoutMs: 100}).options, silentProgress),
+        (error: unknown) =>
+          error instanceof IntercomApiError && /GET \/conversations\/5004: network error after 6 attempts: no complete answer within 0\.1 s \(timed out\)/.test(error.message)
+      );
+      assert.ok(Date.now() - started < 10_000, "aborted at the timeout, not left waiting");
+    } finally {
+      failing.close();
+    }
+  } finally {
+    warehouse.close();
+  }
+});
+
+test("an expired cursor mid-run restarts the search from the high-water mark; the run says so and ends with exactly the server's data", async () => {
+  const server = await startServer();
+  server.expireCursorAt(3);
+  const warehouse = await Warehouse.open(dbPath());
+  try {
+    const summary = await ingestIntercom(warehouse, harness(server).options, silentProgress);
+    assert.equal(server.expiredRequests(), 1);
+    const [refused] = server.requests.filter((request) => request.status === 400);
+    assert.equal((refused.body as {pagination: {starting_after: string}}).pagination.starting_after, server.issuedCursors[1]);
+    assert.equal(summary.status, "ok");
+    assert.match(summary.message ?? "", /search cursor for page 3 refused \(HTTP 400 parameter_invalid: .*\); restarted the search from the high-water mark 1970-01-01T00:00:00\.000Z/);
+    const [run] = await warehouse.all<{message: string}>("SELECT message FROM ingest_runs");
+    assert.match(run.message, /restarted the search from the high-water mark/);
+    const searches = server.searches();
+    assert.equal(searches.length, 2 + 1 + Math.ceil(COUNT / PER_PAGE), "pages 1-2, the refused page 3, then the whole search again");
+    assert.equal(searches[3].pagination.starting_after, undefined, "the restart begins at the first page");
+    assert.deepEqual(searches[3].query, {field: "updated_at", operator: ">", value: 0});
+    // Pages 1-2 were committed before the restart: their conversations come back unchanged and are not fetched again.
+    assert.equal(server.gets().length, COUNT);
+    assert.deepEqual([summary.read, summary.loaded, summary.rejected, summary.inserted], [COUNT + 2 * PER_PAGE, COUNT + 2 * PER_PAGE, 0, COUNT]);
+    await assertNoDuplicates(warehouse, COUNT);
+    assert.equal((await syncState(warehouse)).high_water_mark, String(T0 + COUNT * 60));
+    assert.deepEqual(await tableChecksums(warehouse), await cleanChecksums(server));
+  } finally {
+    warehouse.close();
+  }
+});
+
+test("a stored cursor that expired before the re-run restarts that search from the mark: changes made meanwhile are not lost", async () => {
+  const server = await startServer();
+  const warehouse = await Warehouse.open(dbPath());
+  try {
+    // A first incremental window, then a second search that fails after page 2 and leaves its cursor.
+    await ingestIntercom(warehouse, harness(server).options, silentProgress);
+    const mark = Number((await syncState(warehouse)).high_water_mark);
+    const later = T0 + 10_000;
+    for (let i = 1; i <= 14; i++) server.put(conversation(i, later + i * 60, 1));
+    server.fail(Infinity, 500, (_method, _path, page) => page === 3);
+    await assert.rejects(ingestIntercom(warehouse, harness(server).options, silentProgress), IntercomApiError);
+    assert.equal(JSON.parse((await syncState(warehouse)).search_cursor).page, 2);
+
+    // Meanwhile the cursor expires and conversations change: one already committed, one not yet reached, one new.
+    server.clearFaults();
+    server.expireCursors();
+    server.put(conversation(2, later + 5000, 2));
+    server.put(conversation(13, later + 5060, 2));
+    server.put(conversation(COUNT + 1, later + 5120));
+    const before = server.requests.length;
+    const summary = await ingestIntercom(warehouse, harness(server).options, silentProgress);
+    const rerun = server.requests.slice(before);
+    assert.equal(rerun[0].status, 400, "the stored cursor was refused");
+    assert.deepEqual((rerun[1].body as {query: unknown; pagination: {starting_after?: string}}).query, {field: "updated_at", operator: ">", value: mark});
+    assert.equal((rerun[1].body as {pagination: {starting_after?: string}}).pagination.starting_after, undefined);
+    assert.match(summary.message ?? "", new RegExp(`restarted the search from the high-water mark ${new Date(mark * 1000).toISOString().replace(/\./g, "\\.")}`));
+    const refetched = rerun.filter((request) => request.method === "GET").map((request) => request.path).sort();
+    // Pages 1-2 held 23 (the mark's own) and 1-9, so 10-14 were never reached; 2 and 13 changed again;
+    // 24 is new. 1 and 3-9 stay as committed and are not fetched again.
+    assert.deepEqual(refetched, ["5002", "5010", "5011", "5012", "5013", "5014", `${5000 + COUNT + 1}`].map((id) => `/conversations/${id}`));
+    await assertNoDuplicates(warehouse, COUNT + 1);
+    assert.deepEqual(await ids(warehouse), expectedIds(COUNT + 1));
+    assert.deepEqual(await tableChecksums(warehouse), await cleanChecksums(server));
+  } finally {
+    warehouse.close();
+  }
+});
+
+test("a cursor that is refused again and again fails the run after a bounded number of restarts", async () => {
+  const server = await startServer(12);
+  server.expireCursorAt(2, Infinity);
+  const warehouse = await Warehouse.open(dbPath());
+  try {
+    await assert.rejects(
+      ingestIntercom(warehouse, harness(server).options, silentProgress),
+      (error: unknown) => error instanceof IntercomApiError && error.status === 400 && /page 2: HTTP 400 parameter_invalid/.test(error.message)
+    );
+    assert.equal(server.expiredRequests(), 4, "three restarts, then the fourth refusal fails the run");
+    await assertNoDuplicates(warehouse, PER_PAGE);
+  } finally {
+    warehouse.close();
+  }
+});

@@ -10,8 +10,10 @@
  *                             page's rows, so a killed process resumes after the last committed page.
  * Intercom's `>` means "greater or equal", so conversations updated in the mark's second come back;
  * a search item whose updated_at is not newer than the stored API row is counted as loaded without
- * fetching it again. 429s wait until X-RateLimit-Reset; 5xx and network errors retry with
- * exponential backoff, a bounded number of times.
+ * fetching it again. 429s wait until X-RateLimit-Reset; 5xx, network errors and requests that
+ * outlive the request timeout retry with exponential backoff, a bounded number of times. A cursor
+ * the API refuses (expired or invalid `starting_after`: a 4xx on a page after the first) restarts
+ * the search from the mark, at most MAX_SEARCH_RESTARTS times a run; the run message says so.
  */
 import {UsageError, WorkbenchError} from "../errors.ts";
 import type {Progress} from "../progress.ts";
@@ -32,7 +34,10 @@ export const MAX_RATE_LIMIT_WAITS = 20;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 const MAX_RESET_WAIT_MS = 5 * 60_000;
-const REQUEST_TIMEOUT_MS = 60_000;
+/** Default per-request timeout (headers and body); a timed-out request is retried like a 5xx. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** Searches restarted from the mark after a refused cursor, per run. */
+export const MAX_SEARCH_RESTARTS = 3;
 const GET_CONCURRENCY = 4;
 /** The next search starts this far before this one started, in case Intercom's clock is behind ours. */
 const OVERLAP_SECONDS = 300;
@@ -44,6 +49,8 @@ export interface ApiOptions {
   perPage?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds before a request (until its whole body is in) is aborted and retried; default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 /** The API answered with an error we cannot work around (after the retries we allow). */
@@ -80,15 +87,18 @@ function errorSummary(text: string): {code?: string; summary: string} {
 export class IntercomClient {
   private readonly fetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly timeoutMs: number;
 
   constructor(
     readonly base: string,
     private readonly token: string,
-    options: Pick<ApiOptions, "fetch" | "sleep">,
+    options: Pick<ApiOptions, "fetch" | "sleep" | "requestTimeoutMs">,
     private readonly progress: Progress
   ) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    const timeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.timeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : REQUEST_TIMEOUT_MS;
   }
 
   /** One API call with the retry policy; returns any non-retryable answer (2xx and 4xx but 401/429). */
@@ -99,6 +109,8 @@ export class IntercomClient {
     for (;;) {
       attempt++;
       let response: globalThis.Response;
+      let text: string;
+      const signal = AbortSignal.timeout(this.timeoutMs);
       try {
         response = await this.fetch(`${this.base}${path}`, {
           method,
@@ -109,17 +121,24 @@ export class IntercomClient {
             ...(body === undefined ? {} : {"Content-Type": "application/json"})
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+          signal
         });
+        // The body is read under the same timeout: an answer that stalls part-way is retried too.
+        text = await response.text();
       } catch (error) {
-        const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+        const reason = signal.aborted
+          ? `no complete answer within ${(this.timeoutMs / 1000).toFixed(1)} s (timed out)`
+          : error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error);
         if (attempt >= MAX_ATTEMPTS) {
           throw new IntercomApiError(`Intercom ${what}: network error after ${attempt} attempts: ${redactText(reason)}`);
         }
         await this.retry(what, `network error (${redactText(reason)})`, backoffMs(attempt));
         continue;
       }
-      const text = await response.text().catch(() => "");
       const status = response.status;
       if (status === 429) {
         attempt--; // rate limiting has its own budget
@@ -243,7 +262,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: nu
   return results;
 }
 
-export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOptions, progress: Progress): Promise<void> {
+/** Syncs; returns notes for the run's message (e.g. a search restarted because its cursor expired). */
+export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOptions, progress: Progress): Promise<string[]> {
+  const notes: string[] = [];
   const base = normaliseBase(options.api);
   if (!options.token) throw new UsageError("ingest intercom --api needs an access token: set INTERCOM_TOKEN");
   const perPage = Math.max(1, Math.min(MAX_PER_PAGE, Math.trunc(options.perPage ?? MAX_PER_PAGE)));
@@ -252,13 +273,11 @@ export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOp
   const fresh = (): SearchCursor => ({since: mark, startingAfter: null, page: 0, maxUpdatedAt: mark, startedAt: Math.floor(Date.now() / 1000)});
   let cursor = fresh();
   const saved = await getState(run, cursorKey(base));
-  let resuming = false;
   if (saved) {
     try {
       const parsed = JSON.parse(saved) as SearchCursor;
       if (parsed.since === mark && typeof parsed.page === "number") {
         cursor = parsed;
-        resuming = true;
         progress.note(`resuming the interrupted search after page ${cursor.page}`);
       }
     } catch {
@@ -266,6 +285,7 @@ export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOp
     }
   }
   let done = 0;
+  let restarts = 0;
   for (;;) {
     const pageNo = cursor.page + 1;
     const body = {
@@ -276,16 +296,19 @@ export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOp
     const response = await client.request("POST", "/conversations/search", body);
     if (response.status !== 200) {
       const {code, summary} = errorSummary(response.text);
-      if (resuming && response.status >= 400 && response.status < 500) {
-        // The stored cursor expired: search again from the mark (unchanged conversations are not re-fetched).
-        progress.note(`the stored search cursor was refused (${response.status} ${summary}); restarting the search from the mark`);
-        resuming = false;
-        cursor = fresh();
+      if (cursor.startingAfter && response.status >= 400 && response.status < 500 && restarts < MAX_SEARCH_RESTARTS) {
+        // The cursor expired (or is no longer valid): search again from the mark. Pages already
+        // committed stay; their conversations come back unchanged and are not fetched again.
+        restarts++;
+        const note = `search cursor for page ${pageNo} refused (HTTP ${response.status} ${summary}); restarted the search from the high-water mark ${new Date(mark * 1000).toISOString()}`;
+        progress.note(note);
+        notes.push(note);
+        // Keep the original start time: the new mark must not pass what the first pages may have missed.
+        cursor = {...fresh(), startedAt: Math.min(cursor.startedAt, Math.floor(Date.now() / 1000))};
         continue;
       }
       throw new IntercomApiError(`Intercom POST /conversations/search page ${pageNo}: HTTP ${response.status} ${summary}`, response.status, code);
     }
-    resuming = false;
     let page: unknown;
     try {
       page = JSON.parse(response.text);
@@ -372,7 +395,7 @@ export async function syncApi(run: IngestRun, store: TicketStore, options: ApiOp
     progress.update(done, total, "conversations");
     if (!nextCursor) {
       progress.note(`search complete: ${pageNo} page(s), high-water mark ${new Date(Math.max(mark, Math.min(maxUpdatedAt, next.startedAt - OVERLAP_SECONDS)) * 1000).toISOString()}`);
-      return;
+      return notes;
     }
     if (items.length === 0) throw new IntercomApiError(`Intercom POST /conversations/search page ${pageNo}: an empty page that claims a next page`);
     cursor = next;

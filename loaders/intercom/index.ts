@@ -33,6 +33,8 @@ export interface IntercomOptions {
   /** test hooks */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Per-request timeout for the API (ms, default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /** Files a directory or glob contributes (expandInputs always reads a file named explicitly). */
@@ -48,9 +50,10 @@ export async function ingestIntercom(warehouse: Warehouse, options: IntercomOpti
   try {
     store = await TicketStore.create(warehouse);
     for (const file of files) await ingestFile(run, store, file, progress);
-    if (options.api) await syncApi(run, store, {...options, api: options.api}, progress);
+    const notes = options.api ? await syncApi(run, store, {...options, api: options.api}, progress) : [];
     const changed = await recategorize(warehouse, {runId: run.runId});
-    return await run.finish(changed ? `categorised ${changed} ticket(s)` : undefined);
+    if (changed) notes.push(`categorised ${changed} ticket(s)`);
+    return await run.finish(notes.length ? notes.join("; ") : undefined);
   } catch (error) {
     await run.fail(error).catch(() => undefined);
     throw error;

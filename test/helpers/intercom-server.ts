@@ -7,7 +7,10 @@
  * - GET /conversations/{id}: the full conversation with its parts, or a 404 error.list;
  * - 401 error.list without `Authorization: Bearer <token>`;
  * - X-RateLimit-Limit/-Remaining/-Reset on every answer; injected 429 `rate_limit_exceeded`, 5xx,
- *   dropped connections, and requests held open (to kill a client mid-run).
+ *   dropped connections, requests held open (to kill a client mid-run), requests that never answer
+ *   or answer late (client timeouts), and expired search cursors (400 `parameter_invalid`, the
+ *   error.list Intercom sends for a bad parameter value; every cursor is unique, so a restarted
+ *   search gets fresh ones).
  * Also a generator of synthetic conversations for load tests (writeSyntheticConversations).
  */
 import {createWriteStream} from "node:fs";
@@ -28,7 +31,9 @@ type Fault =
   | {kind: "429"; resetInSeconds: number}
   | {kind: "status"; status: number}
   | {kind: "drop"}
-  | {kind: "hold"; onHeld: () => void};
+  | {kind: "hold"; onHeld: () => void}
+  | {kind: "stall"; answerAfterMs?: number; midBody?: boolean}
+  | {kind: "expire"};
 
 interface PendingFault {
   fault: Fault;
@@ -51,6 +56,8 @@ export class IntercomServer {
   private server?: Server;
   private faults: PendingFault[] = [];
   private held: ServerResponse[] = [];
+  private expired = new Set<string>();
+  private timers = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly token: string,
@@ -74,6 +81,8 @@ export class IntercomServer {
   async close(): Promise<void> {
     for (const res of this.held) res.destroy();
     this.held = [];
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((done) => this.server!.close(() => done()));
@@ -100,6 +109,33 @@ export class IntercomServer {
     return new Promise((onHeld) =>
       this.faults.push({fault: {kind: "hold", onHeld}, match: (_m, _p, searchPage) => searchPage === page, times: 1})
     );
+  }
+
+  /**
+   * The next `times` matching requests are accepted and never answered (the client must time out);
+   * with `answerAfterMs`, they are answered normally that late (after the client gave up); with
+   * `midBody`, the status line, headers and the first bytes of a body go out at once and the rest never.
+   */
+  stall(times: number, match: PendingFault["match"] = () => true, how: {answerAfterMs?: number; midBody?: boolean} = {}): void {
+    this.faults.push({fault: {kind: "stall", ...how}, match, times});
+  }
+
+  /** Every cursor handed out so far expires: a search with one answers 400 parameter_invalid. */
+  expireCursors(): void {
+    for (const cursor of this.issuedCursors) this.expired.add(cursor);
+  }
+
+  /**
+   * The next `times` requests for search page `page` (2 or later) find every cursor issued so far
+   * expired, their own included: as if the client took too long between pages.
+   */
+  expireCursorAt(page: number, times = 1): void {
+    this.faults.push({fault: {kind: "expire"}, match: (_m, _p, searchPage) => searchPage === page, times});
+  }
+
+  /** Search requests refused because their starting_after had expired. */
+  expiredRequests(): number {
+    return this.requests.filter((request) => request.status === 400 && request.path === "/conversations/search").length;
   }
 
   clearFaults(): void {
@@ -150,7 +186,10 @@ export class IntercomServer {
     if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, "unauthorized", "Access Token Invalid");
 
     const pending = this.faults.find((candidate) => candidate.times > 0 && candidate.match(method, url.pathname, searchPage));
-    if (pending) {
+    if (pending?.fault.kind === "expire") {
+      pending.times--;
+      this.expireCursors();
+    } else if (pending) {
       pending.times--;
       const {fault} = pending;
       if (fault.kind === "429") {
@@ -171,12 +210,39 @@ export class IntercomServer {
         res.socket?.destroy();
         return;
       }
+      if (fault.kind === "stall") {
+        record.status = -3;
+        if (fault.midBody) {
+          res.writeHead(200, {"Content-Type": "application/json", "Content-Length": "4096"});
+          res.write('{"type": "conversation');
+        }
+        if (fault.midBody || fault.answerAfterMs === undefined) {
+          this.held.push(res);
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (!res.destroyed && !res.socket?.destroyed) this.answer(method, url, body, send, error);
+          record.status = -3; // recorded as stalled: the client had given up by then
+        }, fault.answerAfterMs);
+        this.timers.add(timer);
+        return;
+      }
       record.status = -2;
       this.held.push(res);
       fault.onHeld();
       return;
     }
+    this.answer(method, url, body, send, error);
+  }
 
+  private answer(
+    method: string,
+    url: URL,
+    body: unknown,
+    send: (status: number, payload: unknown) => void,
+    error: (status: number, code: string, message: string) => void
+  ): void {
     if (method === "POST" && url.pathname === "/conversations/search") return this.search(body, send, error);
     const get = /^\/conversations\/([^/]+)$/.exec(url.pathname);
     if (method === "GET" && get) {
@@ -198,6 +264,9 @@ export class IntercomServer {
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > 150) return error(400, "parameter_invalid", "per_page must be 1..150");
     let offset = 0;
     if (request.pagination?.starting_after) {
+      if (this.expired.has(request.pagination.starting_after)) {
+        return error(400, "parameter_invalid", "starting_after is invalid or has expired");
+      }
       try {
         offset = (JSON.parse(Buffer.from(request.pagination.starting_after, "base64").toString("utf-8")) as {offset: number}).offset;
       } catch {
@@ -211,7 +280,7 @@ export class IntercomServer {
     const page = Math.floor(offset / perPage) + 1;
     const totalPages = Math.max(1, Math.ceil(matched.length / perPage));
     const next = offset + perPage < matched.length;
-    const cursor = Buffer.from(JSON.stringify({offset: offset + perPage})).toString("base64");
+    const cursor = Buffer.from(JSON.stringify({offset: offset + perPage, serial: this.issuedCursors.length})).toString("base64");
     if (next) this.issuedCursors.push(cursor);
     const extra = offset === 0 ? this.extraItems : [];
     send(200, {
