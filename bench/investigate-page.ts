@@ -99,6 +99,9 @@ const browser = await launchBrowser();
 try {
   const [first, ...others] = await funders(site.db, LOOKUPS);
   const pageUrl = new URL("/investigate", site.url);
+  // tsx compiles the functions handed to page.evaluate with esbuild's keepNames, which wraps named
+  // functions in __name(): give the page a no-op one.
+  await browser.context.addInitScript({content: "globalThis.__name = (fn) => fn;"});
 
   // First render: navigation to the search box and prose (no identifier yet).
   const blank = await browser.context.newPage();
