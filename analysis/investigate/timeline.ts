@@ -5,7 +5,7 @@
  * into hourly rows (`count`). Past `limit` entries the oldest are dropped and counted in `omitted`.
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
-import type {Identity, Severity, TimelineEntry, TimelineSource} from "./types.ts";
+import type {Identity, TimelineEntry} from "./types.ts";
 
 export const DEFAULT_TIMELINE_LIMIT = 500;
 export const polygonscanTx = (hash: string) => `https://polygonscan.com/tx/${hash}`;
@@ -17,20 +17,14 @@ SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS ts, source, kind, summary,
   FROM timeline_events WHERE person_id = $person
  ORDER BY timeline_events.ts DESC, source, kind, ref LIMIT $limit`;
 
-interface TimelineRow {
-  ts: string;
-  source: TimelineSource;
-  kind: string;
-  summary: string;
-  severity: Severity;
-  error: string | null;
+/** A timeline_events row as the query returns it: the entry's fields, its reference still in columns. */
+type TimelineRow = Omit<TimelineEntry, "ref" | "link"> & {
   ref_table: string;
   ref_key: string;
   tx_hash: string | null;
-  count: number;
   total: number;
   [column: string]: unknown;
-}
+};
 
 export async function timeline(
   warehouse: Warehouse,
