@@ -44,8 +44,18 @@ async function funders(db: string, count: number): Promise<string[]> {
   }
 }
 
+/** A lookup that shows nothing for this long is a failure, not a slow measurement. */
+const LOOKUP_TIMEOUT_MS = 15_000;
+
 /** In the page: submit `query`, resolve when its identity card and timeline are on screen. */
 async function timedLookup(page: Page, query: string): Promise<number> {
+  const timeout = new Promise<never>((_, fail) =>
+    setTimeout(() => fail(new Error(`lookup of ${query}: no identity card and timeline after ${LOOKUP_TIMEOUT_MS / 1000} s`)), LOOKUP_TIMEOUT_MS)
+  );
+  return Promise.race([timeout, lookupInPage(page, query)]);
+}
+
+function lookupInPage(page: Page, query: string): Promise<number> {
   return page.evaluate(
     (q) =>
       new Promise<number>((done) => {
