@@ -18,7 +18,7 @@ import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {createGzip} from "node:zlib";
 import {benchDemoFiles, parseScale} from "./lib/demo.ts";
-import {compare, machine, measureInChild, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
+import {compare, interleave, machine, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -299,14 +299,7 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   const db = join(tmpdir(), `workbench-bench-${process.pid}.duckdb`);
   const args = [...files.flatMap((f) => ["--file", f]), "--db", db, ...(batchMb ? ["--batch-mb", String(batchMb)] : [])];
-  const readJson: Measurement[] = [];
-  const ingest: Measurement[] = [];
-  for (let i = 0; i < repeat; i++) {
-    readJson.push(measureInChild(import.meta.filename, "read_json", args));
-    console.log(`read_json      ${readJson[i].seconds.toFixed(2)} s  cpu ${readJson[i].cpuSeconds.toFixed(2)} s  peak RSS ${readJson[i].maxRssMb} MB`);
-    ingest.push(measureInChild(import.meta.filename, "ingest", args));
-    console.log(`ingestApiLogs  ${ingest[i].seconds.toFixed(2)} s  cpu ${ingest[i].cpuSeconds.toFixed(2)} s  peak RSS ${ingest[i].maxRssMb} MB  ${JSON.stringify(ingest[i].phases)}`);
-  }
+  const {loader: ingest, baseline: readJson} = interleave(import.meta.filename, repeat, args, "ingestApiLogs");
   const comparison = compare(ingest, readJson, lines);
   const command = values.scale
     ? `npx tsx bench/api-logs.ts --scale ${values.scale} --repeat ${repeat}`

@@ -14,7 +14,7 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {parseArgs} from "node:util";
 import {BENCH_DIR, benchDemoFiles, parseScale} from "./lib/demo.ts";
-import {compare, machine, measureInChild, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
+import {compare, interleave, machine, reportChild, writeResults, type Measurement} from "./lib/measure.ts";
 
 const CONVERSATIONS = {small: 10_000, medium: 30_000, large: 100_000};
 
@@ -96,14 +96,7 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   const db = join(tmpdir(), `workbench-bench-tickets-${process.pid}.duckdb`);
   const args = ["--file", file, "--db", db];
-  const baseline: Measurement[] = [];
-  const ingest: Measurement[] = [];
-  for (let i = 0; i < repeat; i++) {
-    baseline.push(measureInChild(import.meta.filename, "read_json", args));
-    console.log(`read_json       ${baseline[i].seconds.toFixed(2)} s  cpu ${baseline[i].cpuSeconds.toFixed(2)} s  peak RSS ${baseline[i].maxRssMb} MB`);
-    ingest.push(measureInChild(import.meta.filename, "ingest", args));
-    console.log(`ingestIntercom  ${ingest[i].seconds.toFixed(2)} s  cpu ${ingest[i].cpuSeconds.toFixed(2)} s  peak RSS ${ingest[i].maxRssMb} MB`);
-  }
+  const {loader: ingest, baseline} = interleave(import.meta.filename, repeat, args, "ingestIntercom");
   const comparison = compare(ingest, baseline, count);
   const results = {
     benchmark: "tickets",

@@ -47,6 +47,24 @@ export function measureInChild(script: string, kind: string, args: string[]): Me
   return JSON.parse(lines[lines.length - 1]) as Measurement;
 }
 
+/**
+ * Runs `script`'s two child kinds ("read_json", the baseline, and "ingest", the loader) `repeat`
+ * times, interleaved, printing each measurement as it lands.
+ */
+export function interleave(script: string, repeat: number, args: string[], loaderName: string): {loader: Measurement[]; baseline: Measurement[]} {
+  const baseline: Measurement[] = [];
+  const loader: Measurement[] = [];
+  const line = (name: string, m: Measurement) =>
+    `${name.padEnd(15)} ${m.seconds.toFixed(2)} s  cpu ${m.cpuSeconds.toFixed(2)} s  peak RSS ${m.maxRssMb} MB${m.phases ? `  ${JSON.stringify(m.phases)}` : ""}`;
+  for (let i = 0; i < repeat; i++) {
+    baseline.push(measureInChild(script, "read_json", args));
+    console.log(line("read_json", baseline[i]));
+    loader.push(measureInChild(script, "ingest", args));
+    console.log(line(loaderName, loader[i]));
+  }
+  return {loader, baseline};
+}
+
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
