@@ -5,11 +5,11 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, before, describe, test} from "node:test";
-import {createPublicClient, decodeEventLog, http, toEventSelector, type Abi, type AbiEvent, type Hex} from "viem";
+import {createPublicClient, decodeEventLog, http, keccak256, toEventSelector, toHex, type Abi, type AbiEvent, type Hex} from "viem";
 import {decodeEvent, EVENT_BY_TOPIC0, EVENTS, TOPIC0} from "../loaders/chain/abi.ts";
 import {freePort} from "../loaders/chain/anvil.ts";
 import {ingestChain, loadMarkets, type ChainIngestOptions} from "../loaders/chain/index.ts";
-import {abiOf, call} from "../loaders/chain/local-chain.ts";
+import {abiOf, call, LocalChain} from "../loaders/chain/local-chain.ts";
 import {Warehouse} from "../loaders/warehouse/connection.ts";
 import {activity, ALICE, ALICE_EOA, anvil, BOB, CAROL, CONDITION, finale, NO, seed, setup, stopAll, WALLETS, YES, type Expected, type Fixture} from "./helpers/anvil.ts";
 import {tableChecksums} from "./helpers/checksum.ts";
@@ -99,6 +99,18 @@ describe("against anvil", () => {
     const node = await anvil();
     url = node.url;
     fx = await seed(url, 30);
+  });
+
+  test("a batch of calls larger than anvil's request limit (about 2 MB) is sent in parts, answers in order", async () => {
+    const payloads = Array.from({length: 40}, (_, i) => toHex(`${i}:`.padEnd(100_000, "x"))); // about 8 MB of hex in all
+    const raw = await fetch(url, {
+      method: "POST",
+      headers: {"content-type": "application/json"},
+      body: JSON.stringify(payloads.map((data, id) => ({jsonrpc: "2.0", id, method: "web3_sha3", params: [data]})))
+    });
+    assert.equal(((await raw.json()) as {error?: {message: string}}).error?.message, "Invalid request", "anvil refuses it as one request");
+    const hashes = await new LocalChain(url).batch<Hex>(payloads.map((data) => ({method: "web3_sha3", params: [data]})));
+    assert.deepEqual(hashes, payloads.map((data) => keccak256(data)));
   });
 
   test("round trip: every event once, decoded as viem decodes it, balances, times, quarantine, snapshot", async () => {

@@ -4,7 +4,9 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {after, test} from "node:test";
-import {gzipSync} from "node:zlib";
+import {randomBytes} from "node:crypto";
+import {constants, gunzipSync, gzipSync} from "node:zlib";
+import {readLineChunks} from "../loaders/api-logs/byte-lines.ts";
 import {InputError} from "../loaders/errors.ts";
 import {expandInputs, globToRegExp} from "../loaders/input/files.ts";
 import {readLines, readText} from "../loaders/input/lines.ts";
@@ -80,4 +82,40 @@ test("a truncated gzip file fails with the file and the line where data stopped"
     }
   );
   assert.ok(seen.length > 0 && seen.length < 2000);
+});
+
+test("a truncated gzip file yields every line that decompresses, every time (a resumed run must see what the first run saw)", async () => {
+  // Random text (many compressed reads) and very compressible text (a few compressed bytes that
+  // decompress to several output chunks at once, which a slow reader then has to pick up in turn).
+  const bodies = {
+    random: Array.from({length: 40_000}, (_, i) => `{"n":${i},"pad":"${randomBytes(30).toString("hex")}"}`).join("\n"),
+    compressible: Array.from({length: 2_000}, (_, i) => `{"n":${i},"pad":"${"x".repeat(2_000)}"}`).join("\n")
+  };
+  for (const [name, body] of Object.entries(bodies)) {
+    const gz = gzipSync(Buffer.from(body));
+    const cut = gz.subarray(0, Math.floor(gz.length / 2));
+    const path = join(dir, `cut-${name}.ndjson.gz`);
+    writeFileSync(path, cut);
+    // what zlib can decompress from the cut file, in one go: its complete lines are the answer
+    const decompressible = gunzipSync(cut, {finishFlush: constants.Z_SYNC_FLUSH}).toString();
+    const expected = decompressible.split("\n").length - 1;
+    assert.ok(expected > 0, name);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      // a consumer that is slow at first, as a loader waiting on DuckDB is, on alternate attempts
+      const pause = () => (attempt % 2 === 1 ? new Promise((resolve) => setTimeout(resolve, 20)) : undefined);
+      const textLines: number[] = [];
+      await assert.rejects(async () => {
+        for await (const {line} of readLines(path)) if (textLines.push(line) === 1) await pause();
+      }, InputError);
+      assert.equal(textLines.length, expected, `${name}, attempt ${attempt}: readLines`);
+      let byteLines = 0;
+      await assert.rejects(async () => {
+        for await (const chunk of readLineChunks(path)) {
+          byteLines += chunk.lines.length;
+          await pause();
+        }
+      }, (error: unknown) => error instanceof InputError && error.line === expected + 1);
+      assert.equal(byteLines, expected, `${name}, attempt ${attempt}: readLineChunks`);
+    }
+  }
 });

@@ -5,10 +5,8 @@
  * BOM, UTF-16 LE/BE with BOM (transcoded to UTF-8 here), CRLF or LF, 1-based line numbers.
  * Invalid UTF-8 is passed through untouched; the SQL side rejects those lines.
  */
-import {createReadStream} from "node:fs";
-import {open} from "node:fs/promises";
-import {createGunzip} from "node:zlib";
 import {InputError} from "../errors.ts";
+import {fileBytes} from "../input/bytes.ts";
 
 export interface LineBatch {
   /** Line number of lines[0]. Lines are consecutive: lines[i] is line firstLine + i. */
@@ -23,27 +21,12 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const READ_CHUNK = 4 << 20;
 
-async function isGzip(path: string): Promise<boolean> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(2);
-    const {bytesRead} = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
-}
-
 /** The file's bytes as UTF-8 chunks: decompressed, BOM removed, UTF-16 transcoded. */
 async function* utf8Chunks(path: string): AsyncGenerator<Buffer> {
-  const gzip = await isGzip(path);
-  const raw = createReadStream(path, {highWaterMark: READ_CHUNK});
-  const stream = gzip ? raw.pipe(createGunzip({chunkSize: 1 << 20})) : raw;
-  raw.on("error", (error) => stream.destroy(error));
   let mode: "utf-8" | "utf-16le" | "utf-16be" | undefined;
   let decoder: TextDecoder | undefined;
   let head: Buffer | undefined;
-  for await (const piece of stream as AsyncIterable<Buffer>) {
+  for await (const piece of fileBytes(path, READ_CHUNK)) {
     let chunk = piece;
     if (!mode) {
       // wait for 3 bytes so a BOM split across reads is still seen

@@ -36,6 +36,14 @@ interface RpcAnswer<T> {
 }
 
 const DEFAULT_GAS = 2_000_000;
+/** Anvil refuses a JSON-RPC body over about 2 MB. */
+const MAX_REQUEST_BYTES = 1 << 20;
+
+interface SerializedCall {
+  id: number;
+  method: string;
+  json: string;
+}
 
 export class LocalChain {
   private nonce = -1;
@@ -51,15 +59,36 @@ export class LocalChain {
     return answer;
   }
 
-  /** One HTTP request with many JSON-RPC calls; throws on the first error answer. */
+  /**
+   * Many JSON-RPC calls in as few HTTP requests as anvil accepts (it answers "Invalid request" to a
+   * body over about 2 MB, which a large demo block reaches); throws on the first error answer.
+   */
   async batch<T>(calls: {method: string; params: unknown[]}[]): Promise<T[]> {
-    if (calls.length === 0) return [];
-    const body = calls.map((call) => ({jsonrpc: "2.0", id: ++this.id, method: call.method, params: call.params}));
-    const response = await fetch(this.url, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body)});
-    if (!response.ok) throw new WorkbenchError(`anvil answered HTTP ${response.status} to ${calls[0].method}`);
+    const results: T[] = [];
+    let part: SerializedCall[] = [];
+    let bytes = 0;
+    for (const {method, params} of calls) {
+      const id = ++this.id;
+      const json = JSON.stringify({jsonrpc: "2.0", id, method, params});
+      if (part.length > 0 && bytes + json.length > MAX_REQUEST_BYTES) {
+        results.push(...(await this.post<T>(part)));
+        [part, bytes] = [[], 0];
+      }
+      part.push({id, method, json});
+      bytes += json.length + 1;
+    }
+    if (part.length > 0) results.push(...(await this.post<T>(part)));
+    return results;
+  }
+
+  /** One HTTP request holding the given serialized calls; their results in the same order. */
+  private async post<T>(body: SerializedCall[]): Promise<T[]> {
+    const json = `[${body.map((request) => request.json).join(",")}]`;
+    const response = await fetch(this.url, {method: "POST", headers: {"content-type": "application/json"}, body: json});
+    if (!response.ok) throw new WorkbenchError(`anvil answered HTTP ${response.status} to ${body[0].method}`);
     const answers = (await response.json()) as RpcAnswer<T>[] | RpcAnswer<T>;
     // A batch the node refuses as a whole comes back as one error object, not a list.
-    if (!Array.isArray(answers)) throw new WorkbenchError(`anvil refused a batch of ${calls.length} ${calls[0].method} call(s): ${answers.error?.message ?? JSON.stringify(answers).slice(0, 200)}`);
+    if (!Array.isArray(answers)) throw new WorkbenchError(`anvil refused a batch of ${body.length} ${body[0].method} call(s): ${answers.error?.message ?? JSON.stringify(answers).slice(0, 200)}`);
     const byId = new Map(answers.map((answer) => [answer.id, answer]));
     return body.map((request) => {
       const answer = byId.get(request.id);

@@ -4,10 +4,8 @@
  * surfaces as an InputError naming the file and the line where the data stopped; every loader
  * keeps the lines before it and quarantines the rest as one `unreadable_file` record (unreadable()).
  */
-import {createReadStream} from "node:fs";
-import {open} from "node:fs/promises";
-import {createGunzip} from "node:zlib";
 import {InputError} from "../errors.ts";
+import {fileBytes} from "./bytes.ts";
 
 export interface Line {
   line: number;
@@ -15,17 +13,6 @@ export interface Line {
 }
 
 type Encoding = "utf-8" | "utf-16le" | "utf-16be";
-
-async function sniff(path: string): Promise<{gzip: boolean}> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(2);
-    const {bytesRead} = await handle.read(head, 0, 2, 0);
-    return {gzip: bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b};
-  } finally {
-    await handle.close();
-  }
-}
 
 function detectEncoding(first: Buffer): {encoding: Encoding; bom: number} {
   if (first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf) return {encoding: "utf-8", bom: 3};
@@ -36,12 +23,8 @@ function detectEncoding(first: Buffer): {encoding: Encoding; bom: number} {
 
 /** The decoded text chunks of a file, in order. */
 export async function* readChunks(path: string): AsyncGenerator<string> {
-  const {gzip} = await sniff(path);
-  const raw = createReadStream(path, {highWaterMark: 1 << 20});
-  const stream = gzip ? raw.pipe(createGunzip()) : raw;
-  raw.on("error", (error) => stream.destroy(error));
   let decoder: TextDecoder | undefined;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of fileBytes(path)) {
     let bytes = chunk;
     if (!decoder) {
       const {encoding, bom} = detectEncoding(bytes);
