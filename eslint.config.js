@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  {ignores: ["dist/", "data/", "node_modules/", "src/.observablehq/", "bench/results/"]},
+  {ignores: ["dist/", "dist-leadership/", "data/", "node_modules/", "src/.observablehq/", "bench/results/", "test/.cache/"]},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
