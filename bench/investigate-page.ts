@@ -73,6 +73,8 @@ function lookupInPage(page: Page, query: string): Promise<number> {
         observer.observe(document.body, {childList: true, subtree: true, attributes: true});
         const started = performance.now();
         input.value = q;
+        // Inputs.text keeps its submit button disabled until an input event says the text changed
+        input.dispatchEvent(new Event("input", {bubbles: true}));
         document.querySelector<HTMLButtonElement>("#search button")!.click();
       }),
     query
