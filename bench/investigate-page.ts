@@ -6,7 +6,8 @@
  * top of moving the bytes). Target: lookup p95 < 500 ms after the first load.
  *
  *   npx tsx bench/investigate-page.ts [--lookups 20]                   -> bench/results/investigate-page.json
- *   npx tsx bench/investigate-page.ts --dist DIR --db WAREHOUSE       (a site already built, e.g. the large demo)
+ *   npx tsx bench/investigate-page.ts --dist DIR --db WAREHOUSE       (a site already built from WAREHOUSE)
+ *   npx tsx bench/investigate-page.ts --db WAREHOUSE                  (builds the site from WAREHOUSE first)
  *   npx tsx bench/investigate-page.ts --scale small|medium|large      (builds the site from that bench demo world)
  *
  * Without --dist it uses the test suite's demo site (built once and cached; $WORKBENCH_TEST_WORLD pins a world).
@@ -93,15 +94,15 @@ async function refetchLastBucket(page: Page): Promise<{ms: number; bytes: number
 }
 
 let site: {url: string; db: string; key: string; close(): Promise<void>};
-if (values.scale) {
-  const {db} = benchDemoWarehouse(parseScale(values.scale));
-  const built = await buildSite(db);
-  const server: SiteServer = await startServer(built.dir, 0);
-  site = {url: server.url, db, key: values.scale, close: async () => (await server.close(), built.dispose())};
-} else if (values.dist) {
+if (values.dist) {
   if (!values.db) throw new Error("--dist needs --db: the warehouse the site was built from (to pick people to look up)");
   const server: SiteServer = await startServer(values.dist, 0);
   site = {url: server.url, db: values.db, key: basename(values.db), close: () => server.close()};
+} else if (values.scale || values.db) {
+  const db = values.db ?? benchDemoWarehouse(parseScale(values.scale)).db;
+  const built = await buildSite(db);
+  const server: SiteServer = await startServer(built.dir, 0);
+  site = {url: server.url, db, key: values.scale ?? basename(db), close: async () => (await server.close(), built.dispose())};
 } else {
   const demo = await serveDemoSite();
   site = {url: demo.url, db: demo.world.db, key: demo.world.key, close: () => demo.close()};
