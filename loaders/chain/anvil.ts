@@ -18,6 +18,12 @@ export interface AnvilOptions {
   loadState?: string;
   /** Write the state to this file on a clean exit (`--dump-state`). */
   dumpState?: string;
+  /**
+   * States of past blocks kept in memory (`--prune-history`, default 100,000: every block of a
+   * test chain). Each costs memory: the large demo's replay passed 16 GB at two thirds with every
+   * state kept, so it keeps a few; logs, receipts and the head's state are kept either way.
+   */
+  keepStates?: number;
   /** Extra command-line flags. */
   args?: string[];
 }
@@ -71,7 +77,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     "--chain-id", "137",
     "--silent",
     "--cache-path", cacheDir,
-    "--prune-history", "100000",
+    "--prune-history", String(options.keepStates ?? 100_000),
     "--gas-limit", "1000000000",
     "--code-size-limit", "100000",
     ...(options.loadState ? ["--load-state", options.loadState] : []),

@@ -102,7 +102,8 @@ export async function replayDemoChain(warehouse: Warehouse, options: ReplayOptio
   };
   const started = performance.now();
   const firstSecond = Math.floor(Date.parse(actions[0].ts) / 1000);
-  const node = await startAnvil({args: ["--timestamp", String(firstSecond - 3600)]});
+  // Only the head's state is read (balanceOf at the snapshot block): keep few past states in memory.
+  const node = await startAnvil({keepStates: 16, args: ["--timestamp", String(firstSecond - 3600)]});
   try {
     const chain = new LocalChain(node.url);
     await chain.init();

@@ -218,31 +218,34 @@ function refCell(row: BucketRow): Node | string {
 /** The timeline, newest first: errors in red with the exact error string, chain rows linked. */
 export function timelineTable(rows: BucketRow[], {total, limit}: {total: number; limit: number}): HTMLElement {
   if (rows.length === 0) return el("p", {class: "empty", id: "timeline-empty"}, "No events match these filters.");
+  const table = el(
+    "table",
+    {id: "timeline", class: "timeline"},
+    el("thead", {}, el("tr", {}, ["Time (UTC)", "Source", "Event", "Detail", "Error", "Reference"].map((h) => el("th", {}, h)))),
+    el(
+      "tbody",
+      {},
+      rows.map((row) =>
+        el(
+          "tr",
+          {class: `sev-${row.severity}`, "data-ref": row.ref ?? undefined, "data-source": row.source ?? undefined},
+          el("td", {class: "ts"}, formatDateTime(row.ts).replace(" UTC", "")),
+          el("td", {}, row.source ?? ""),
+          el("td", {}, row.kind, row.count > 1 ? el("span", {class: "count"}, ` ×${formatCount(row.count)}`) : ""),
+          el("td", {class: "summary"}, row.summary ?? "", row.address ? [" ", polygonscanAddress(row.address)] : ""),
+          el("td", {class: "error"}, row.error ? el("code", {}, row.error) : ""),
+          el("td", {class: "ref"}, refCell(row))
+        )
+      )
+    )
+  );
+  // The table scrolls in its own box under a pinned header, so a person with hundreds of events
+  // does not push the rest of the page out of reach.
   return el(
     "div",
     {class: "timeline-wrap"},
-    el(
-      "table",
-      {id: "timeline", class: "timeline"},
-      el("thead", {}, el("tr", {}, ["Time (UTC)", "Source", "Event", "Detail", "Error", "Reference"].map((h) => el("th", {}, h)))),
-      el(
-        "tbody",
-        {},
-        rows.map((row) =>
-          el(
-            "tr",
-            {class: `sev-${row.severity}`, "data-ref": row.ref ?? undefined, "data-source": row.source ?? undefined},
-            el("td", {class: "ts"}, formatDateTime(row.ts).replace(" UTC", "")),
-            el("td", {}, row.source ?? ""),
-            el("td", {}, row.kind, row.count > 1 ? el("span", {class: "count"}, ` ×${formatCount(row.count)}`) : ""),
-            el("td", {class: "summary"}, row.summary ?? "", row.address ? [" ", polygonscanAddress(row.address)] : ""),
-            el("td", {class: "error"}, row.error ? el("code", {}, row.error) : ""),
-            el("td", {class: "ref"}, refCell(row))
-          )
-        )
-      )
-    ),
-    total > rows.length ? el("p", {class: "matched"}, `Showing the newest ${formatCount(rows.length)} of ${formatCount(total)} events (limit ${formatCount(limit)}); narrow the filters to see older ones.`) : ""
+    total > rows.length ? el("p", {class: "matched"}, `Showing the newest ${formatCount(rows.length)} of ${formatCount(total)} events (limit ${formatCount(limit)}); narrow the filters to see older ones.`) : "",
+    el("div", {class: "timeline-scroll"}, table)
   );
 }
 
