@@ -87,7 +87,8 @@ async function measurePage(page: Page, url: string, path: string): Promise<PageC
     .waitForSelector(CHART, {timeout: 60_000})
     .then(() => performance.now())
     .catch(() => null);
-  await page.waitForLoadState("networkidle");
+  // a page that never goes quiet (the large /markets/ index once) must not stall the whole run
+  await page.waitForLoadState("networkidle", {timeout: 60_000}).catch(() => undefined);
   await page.waitForTimeout(200); // let the last sizes() promises settle
   const bytes = (until: number) => finished.filter((f) => f.at <= until).reduce((sum, f) => sum + f.bytes, 0);
   return {

@@ -1,7 +1,10 @@
 /**
- * What the health page loads (data/health.json, written by health.json.ts): the same report
- * `workbench report health --week W --format json` prints, for each recent week, plus per-
- * conversation durations for the distributions and the policy's what-if presets precomputed.
+ * What the health page loads: the same report `workbench report health --week W --format json`
+ * prints, for each recent week, plus per-conversation durations for the distributions and the
+ * policy's what-if presets precomputed. The page opens on the newest week, so data/health.json
+ * (health.json.ts) holds that week's report and the rest; data/health-weeks.json
+ * (health-weeks.json.ts) holds every week's, fetched only when an earlier week is picked (on the
+ * large demo all weeks together were 5 MB, over the 2 MB budget for a summary page).
  * Aggregates, ticket ids, tiers, categories and agent names only: no emails, wallets or messages.
  */
 import type {Warehouse} from "../../loaders/warehouse/connection.ts";
@@ -95,4 +98,20 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
     durations,
     what_if
   };
+}
+
+/** data/health.json: the newest week's report and durations only, and every week's dates for the picker. */
+export function newestWeekOf(data: HealthPageData): HealthPageData & {week_dates: Record<string, {week: string; week_start: string; week_end: string}>} {
+  const newest = data.weeks[0];
+  return {
+    ...data,
+    reports: {[newest]: data.reports[newest]},
+    durations: {[newest]: data.durations[newest] ?? []},
+    week_dates: Object.fromEntries(data.weeks.map((week) => [week, {week, week_start: data.reports[week].week_start, week_end: data.reports[week].week_end}]))
+  };
+}
+
+/** data/health-weeks.json: every week's report and durations. */
+export function everyWeekOf(data: HealthPageData): Pick<HealthPageData, "reports" | "durations"> {
+  return {reports: data.reports, durations: data.durations};
 }

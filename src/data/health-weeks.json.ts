@@ -1,0 +1,11 @@
+/**
+ * data/health-weeks.json: every recent week's health report and durations (shape: health-page.ts),
+ * fetched by the health page only when an earlier week than the newest is picked.
+ */
+import {DEFAULT_POLICY_FILE, loadPolicy} from "../../analysis/health/policy.ts";
+import {buildHealthPageData, everyWeekOf} from "./health-page.ts";
+import {extract, writeJson} from "./lib/warehouse-extract.ts";
+
+await extract(async (warehouse) => {
+  writeJson(everyWeekOf(await buildHealthPageData(warehouse, loadPolicy(process.env.WORKBENCH_SLA_POLICY || DEFAULT_POLICY_FILE))));
+});
