@@ -138,7 +138,15 @@ describe("the investigation page in Chromium", {skip: existsSync(CHROMIUM) ? fal
         return new URL(location.href).searchParams.get("source") === "rest" && rows.length > 0 && rows.every((tr) => tr.getAttribute("data-source") === "rest");
       });
       await page.locator("#filters input[type=radio]").nth(1).check();
-      await page.waitForFunction(() => new URL(location.href).searchParams.get("severity") === "problems");
+      // the URL changes before the filtered timeline arrives from DuckDB-WASM: wait for the rows too
+      await page.waitForFunction(() => {
+        const rows = Array.from(document.querySelectorAll("#timeline tbody tr"));
+        return (
+          new URL(location.href).searchParams.get("severity") === "problems" &&
+          rows.length > 0 &&
+          rows.every((tr) => tr.getAttribute("data-source") === "rest" && /^sev-(error|warning)$/.test(tr.className))
+        );
+      });
       const url = new URL(page.url());
       assert.equal(url.searchParams.get("q"), cause.ticket_id);
       assert.equal(url.searchParams.get("source"), "rest");
