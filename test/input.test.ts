@@ -119,3 +119,14 @@ test("a truncated gzip file yields every line that decompresses, every time (a r
     }
   }
 });
+
+test("a file that is gone when reading starts is an InputError naming it, not an unhandled stream error", async () => {
+  const gone = join(dir, "vanished.ndjson");
+  await assert.rejects(async () => {
+    for await (const _ of readLines(gone)) assert.fail("no lines expected");
+  }, (error: unknown) => error instanceof InputError && error.message.includes("vanished.ndjson"));
+  await assert.rejects(async () => {
+    for await (const _ of readLineChunks(gone)) assert.fail("no lines expected");
+  }, InputError);
+  await new Promise((resolve) => setTimeout(resolve, 100)); // an unheard stream error would surface here
+});

@@ -27,8 +27,9 @@ async function isGzip(path: string): Promise<boolean> {
 
 /** The file's bytes in chunks of about `chunkBytes` (decompressed chunks may be larger). */
 export async function* fileBytes(path: string, chunkBytes = 1 << 20): AsyncGenerator<Buffer> {
+  const gzip = await isGzip(path); // first: a stream opened before it would fail unheard if this throws
   const raw = createReadStream(path, {highWaterMark: chunkBytes});
-  if (!(await isGzip(path))) {
+  if (!gzip) {
     yield* raw as AsyncIterable<Buffer>;
     return;
   }
