@@ -50,10 +50,15 @@ const LOOKUP_TIMEOUT_MS = 15_000;
 
 /** In the page: submit `query`, resolve when its identity card and timeline are on screen. */
 async function timedLookup(page: Page, query: string): Promise<number> {
-  const timeout = new Promise<never>((_, fail) =>
-    setTimeout(() => fail(new Error(`lookup of ${query}: no identity card and timeline after ${LOOKUP_TIMEOUT_MS / 1000} s`)), LOOKUP_TIMEOUT_MS)
-  );
-  return Promise.race([timeout, lookupInPage(page, query)]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`lookup of ${query}: no identity card and timeline after ${LOOKUP_TIMEOUT_MS / 1000} s`)), LOOKUP_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([timeout, lookupInPage(page, query)]);
+  } finally {
+    clearTimeout(timer); // a pending timer per lookup would keep the run alive after the last one
+  }
 }
 
 function lookupInPage(page: Page, query: string): Promise<number> {
