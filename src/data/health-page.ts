@@ -40,7 +40,11 @@ export interface HealthPageData {
   what_if: ({name: string; edits: string[]} & Pick<WhatIfReport, "weeks" | "by_tier" | "total" | "changed_conversations">)[];
 }
 
-export async function buildHealthPageData(warehouse: Warehouse, policy: CompiledPolicy): Promise<HealthPageData> {
+/** The part of the page data made of weekly reports: what both health files need. */
+export type WeeklyReports = Pick<HealthPageData, "as_of" | "empty" | "weeks" | "reports" | "segments" | "durations">;
+
+/** Every recent week's report, the per-segment trends and the per-conversation durations. */
+export async function buildWeeklyReports(warehouse: Warehouse, policy: CompiledPolicy): Promise<WeeklyReports> {
   const withTickets = (
     await warehouse.all<{week: string}>(`SELECT DISTINCT week FROM health_tickets ORDER BY week DESC LIMIT ${PAGE_WEEKS}`)
   ).map((row) => row.week);
@@ -63,10 +67,14 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
     {first: weeks[weeks.length - 1], last: weeks[0]}
   );
   for (const {week, ...row} of rows) durations[week].push(row);
+  return {as_of: iso(data.at), empty: withTickets.length === 0, weeks, reports, segments, durations};
+}
 
+export async function buildHealthPageData(warehouse: Warehouse, policy: CompiledPolicy): Promise<HealthPageData> {
+  const weekly = await buildWeeklyReports(warehouse, policy);
   const what_if: HealthPageData["what_if"] = [];
-  for (const preset of withTickets.length ? (policy.spec.what_if ?? []) : []) {
-    const report = await slaWhatIf(warehouse, policy, applyEdits(policy, preset.edits), {weeks: WHAT_IF_WEEKS, lastWeek: weeks[0]});
+  for (const preset of weekly.empty ? [] : (policy.spec.what_if ?? [])) {
+    const report = await slaWhatIf(warehouse, policy, applyEdits(policy, preset.edits), {weeks: WHAT_IF_WEEKS, lastWeek: weekly.weeks[0]});
     what_if.push({
       name: preset.name,
       edits: preset.edits,
@@ -79,8 +87,6 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
 
   return {
     generated_at: iso(new Date())!,
-    as_of: iso(data.at),
-    empty: withTickets.length === 0,
     policy: {
       name: policy.spec.name,
       source: policy.source,
@@ -92,10 +98,7 @@ export async function buildHealthPageData(warehouse: Warehouse, policy: Compiled
         clock: policy.clockLabel(t.clock)
       }))
     },
-    weeks,
-    reports,
-    segments,
-    durations,
+    ...weekly,
     what_if
   };
 }
@@ -111,7 +114,7 @@ export function newestWeekOf(data: HealthPageData): HealthPageData & {week_dates
   };
 }
 
-/** data/health-weeks.json: every week's report and durations. */
-export function everyWeekOf(data: HealthPageData): Pick<HealthPageData, "reports" | "durations"> {
+/** data/health-weeks.json: every week's report and durations (no what-if: the page has it from health.json). */
+export function everyWeekOf(data: WeeklyReports): Pick<HealthPageData, "reports" | "durations"> {
   return {reports: data.reports, durations: data.durations};
 }
