@@ -254,6 +254,25 @@ describe("against anvil", () => {
     }
   });
 
+  test("whole-contract reads (the demo's local chain) keep exactly the logs the topic filters return", async () => {
+    const filtered = await openWarehouse();
+    const whole = await openWarehouse();
+    try {
+      const byTopics = await ingestChain(filtered, options(fx, url));
+      const byContract = await ingestChain(whole, options(fx, url, {wholeContracts: true}));
+      assert.deepEqual(await counts(whole), fx.expected);
+      assert.deepEqual(await chainChecksums(whole), await chainChecksums(filtered));
+      assert.deepEqual([byContract.read, byContract.rejected, byContract.ignored], [byTopics.read, byTopics.rejected, byTopics.ignored]);
+      // One query per contract and range, where the topic filters need one per indexed position.
+      const queriesPerRange = (summary: typeof byTopics) => [...summary.ranges.values()].reduce((sum, {queries}) => sum + queries.length, 0);
+      assert.equal(queriesPerRange(byContract), byContract.ranges.size);
+      assert.ok(queriesPerRange(byTopics) > queriesPerRange(byContract));
+    } finally {
+      filtered.close();
+      whole.close();
+    }
+  });
+
   test("a range-limited, rate-limited RPC: adaptive chunks and retries still get everything", async () => {
     const proxy = await startRpcProxy(url, {maxLogRange: 3, rateLimitEvery: 7});
     const warehouse = await openWarehouse();

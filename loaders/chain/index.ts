@@ -25,7 +25,7 @@ import {fileItems} from "../markets/read.ts";
 import {ERC1155_ABI, ERC20_ABI, TOPIC0, UMA_ADAPTER_EVENTS, UMA_ORACLE_EVENTS} from "./abi.ts";
 import {decodeLogs, emptyRows, type Decoded, type Rows} from "./decode.ts";
 import {derivedFunders, loadNetwork, parseNetwork, watchedContracts, type Network, type WatchedContract} from "./network.ts";
-import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RpcOptions} from "./rpc.ts";
+import {ChainRpc, LogChunker, redactUrl, type Chunk, type ChunkerOptions, type LogQuery, type RawLog, type RpcOptions} from "./rpc.ts";
 import {exportSnapshot} from "./snapshot.ts";
 import {ChainStore, type Batch} from "./store.ts";
 
@@ -58,6 +58,13 @@ export interface ChainIngestOptions {
   flushRows?: number;
   /** Addresses per topic filter (default 100): larger sets become several queries. */
   addressesPerQuery?: number;
+  /**
+   * Ask for every log of each contract and keep the watched wallets' ones here, instead of topic
+   * filters. Only for a chain that holds little else (the demo's local chain, where the watched
+   * set is every wallet there is): tens of thousands of addresses make hundreds of filtered
+   * queries per range, each scanning the same blocks. Keeps exactly the logs the filters would.
+   */
+  wholeContracts?: boolean;
 }
 
 export interface ChainIngestSummary extends IngestSummary {
@@ -105,7 +112,13 @@ export async function ingestChain(
         `${redactUrl(options.rpc)}: is the network file (${network.name}) the right one for this chain?`
     );
   const adapters = network.resolution.umaAdapters.map((adapter) => adapter.address);
-  const queries = new Map(contracts.map((contract) => [contract.address, buildQueries(contract, addresses, options.addressesPerQuery ?? 100, adapters)]));
+  const queries = new Map(
+    contracts.map((contract) => [
+      contract.address,
+      options.wholeContracts ? [{address: contract.address, topics: []}] : buildQueries(contract, addresses, options.addressesPerQuery ?? 100, adapters)
+    ])
+  );
+  const watched = options.wholeContracts ? watchedLogFilters(contracts, addresses, adapters) : undefined;
   const ranges: ChainIngestSummary["ranges"] = new Map(contracts.map((c) => [c.address, {queries: queries.get(c.address)!, ranges: []}]));
   const run = await IngestRun.start(warehouse, "chain", `${redactUrl(options.rpc)} ${network.name} ${addresses.length} wallets (set ${addressSet})`);
   let ignored = 0;
@@ -168,7 +181,8 @@ export async function ingestChain(
               // Pipeline: the next range is fetched while this one is decoded and the last batch stored.
               pending = chunk.to < toBlock ? chunker.fetch(contractQueries, chunk.to + 1, toBlock) : null;
               pending?.catch(() => undefined); // awaited next turn; avoid an unhandled rejection meanwhile
-              const decoded = decodeLogs(contract, chunk.logs, await missingTimes(rpc, chunk));
+              const logs = watched ? chunk.logs.filter(watched.get(contract.address)!) : chunk.logs;
+              const decoded = decodeLogs(contract, logs, await missingTimes(rpc, {...chunk, logs}));
               addChunk(batch, decoded, chunk);
               ignored += decoded.ignored;
               if (pending && batch.size < flushRows && performance.now() - batchStarted < FLUSH_MS) continue;
@@ -302,23 +316,64 @@ async function ticketWallets(warehouse: Warehouse): Promise<string[]> {
 }
 
 /**
- * Topic filters naming the wallets in each indexed position the contract's events use. UMA
- * adapters: every question's lifecycle event; oracles: proposals, disputes and settlements of
- * requests made by `adapters` (an oracle serves many other requesters).
+ * The logs the loader wants from a contract: those naming a watched wallet in one of `positions`
+ * (indexed topics), plus every log whose topic0 is in `always` (and topic1 in `alwaysTopic1`, when
+ * given). UMA adapters: every question's lifecycle event; oracles: proposals, disputes and
+ * settlements of requests made by `adapters` (an oracle serves many other requesters); CTF: every
+ * ConditionResolution. Both the topic filters and the whole-contract filter derive from this.
  */
+interface WantedLogs {
+  positions: number[];
+  always?: string[];
+  alwaysTopic1?: string[];
+}
+
+function wantedLogs(contract: WatchedContract, adapters: string[]): WantedLogs {
+  switch (contract.role) {
+    case "uma-adapter":
+      return {positions: [], always: UMA_ADAPTER_EVENTS.map((name) => TOPIC0[name])};
+    case "oracle":
+      return {positions: [], always: UMA_ORACLE_EVENTS.map((name) => TOPIC0[name]), alwaysTopic1: adapters.map(paddedTopic)};
+    case "collateral":
+      return {positions: [1, 2]};
+    case "ctf":
+      return {positions: [1, 2, 3], always: [TOPIC0.ConditionResolution]};
+    case "exchange":
+      return {positions: [2, 3]};
+  }
+}
+
+const paddedTopic = (address: string): string => pad(address as Hex, {size: 32}).toLowerCase();
+
+/** eth_getLogs topic filters for the wanted logs, `perQuery` wallets to a filter. */
 export function buildQueries(contract: WatchedContract, addresses: string[], perQuery: number, adapters: string[] = []): LogQuery[] {
-  if (contract.role === "uma-adapter") return [{address: contract.address, topics: [UMA_ADAPTER_EVENTS.map((name) => TOPIC0[name])]}];
-  if (contract.role === "oracle")
-    return [{address: contract.address, topics: [UMA_ORACLE_EVENTS.map((name) => TOPIC0[name]), adapters.map((adapter) => pad(adapter as Hex, {size: 32}))]}];
-  const positions = contract.role === "collateral" ? [1, 2] : contract.role === "ctf" ? [1, 2, 3] : [2, 3];
+  const wanted = wantedLogs(contract, adapters);
   const queries: LogQuery[] = [];
-  for (let i = 0; i < addresses.length; i += perQuery) {
-    const group = addresses.slice(i, i + perQuery).map((address) => pad(address as Hex, {size: 32}));
-    for (const position of positions)
+  for (let i = 0; i < addresses.length && wanted.positions.length; i += perQuery) {
+    const group = addresses.slice(i, i + perQuery).map(paddedTopic);
+    for (const position of wanted.positions)
       queries.push({address: contract.address, topics: [...Array<null>(position).fill(null), group]});
   }
-  if (contract.role === "ctf") queries.push({address: contract.address, topics: [TOPIC0.ConditionResolution]});
+  if (wanted.always) queries.push({address: contract.address, topics: wanted.alwaysTopic1 ? [wanted.always, wanted.alwaysTopic1] : [wanted.always]});
   return queries;
+}
+
+/** Per contract, a predicate keeping exactly the logs buildQueries' filters would return. */
+function watchedLogFilters(contracts: WatchedContract[], addresses: string[], adapters: string[]): Map<string, (log: RawLog) => boolean> {
+  const wallets = new Set(addresses.map(paddedTopic));
+  return new Map(
+    contracts.map((contract) => {
+      const {positions, always, alwaysTopic1} = wantedLogs(contract, adapters);
+      const topic0s = new Set(always);
+      const topic1s = alwaysTopic1 && new Set(alwaysTopic1);
+      const keep = (log: RawLog): boolean => {
+        const topics = log.topics.map((topic) => topic.toLowerCase());
+        if (positions.some((position) => topics[position] !== undefined && wallets.has(topics[position]))) return true;
+        return topics[0] !== undefined && topic0s.has(topics[0]) && (!topic1s || (topics[1] !== undefined && topic1s.has(topics[1])));
+      };
+      return [contract.address, keep];
+    })
+  );
 }
 
 interface PendingBatch extends Batch {
