@@ -332,7 +332,9 @@ test("node killed mid-ingest, restarted from its state: the resumed run has exac
   }
 });
 
-test("reorg: snapshot, revert and re-mine a different branch; the warehouse follows the new chain", async () => {
+// Once with the default window, once with a window of 2 stored blocks, far shallower than the reorg.
+for (const [label, reorgWindow] of [["", undefined], [" (deeper than the re-checked window)", 2]] as const)
+test(`reorg${label}: snapshot, revert and re-mine a different branch; the warehouse follows the new chain`, async () => {
   const node = await anvil();
   const fx = await activity(await setup(node.url), 8);
   const chain = fx.chain;
@@ -343,7 +345,7 @@ test("reorg: snapshot, revert and re-mine a different branch; the warehouse foll
   await finale(await activity(fx, 6, 1)); // branch A: 6 rounds and the resolution
   const warehouse = await openWarehouse();
   try {
-    await ingestChain(warehouse, options(fx, node.url, {chunker: {initialSpan: 3}}));
+    await ingestChain(warehouse, options(fx, node.url, {chunker: {initialSpan: 3}, reorgWindow}));
     const branchA = await counts(warehouse);
     assert.deepEqual(branchA, fx.expected);
 
@@ -361,7 +363,7 @@ test("reorg: snapshot, revert and re-mine a different branch; the warehouse foll
     fx.expected.transfers += 1;
     fx.expected.positionTransfers += 1;
 
-    const summary = await ingestChain(warehouse, options(fx, node.url, {chunker: {initialSpan: 3}}));
+    const summary = await ingestChain(warehouse, options(fx, node.url, {chunker: {initialSpan: 3}, reorgWindow}));
     assert.equal(summary.reorgs, 1);
     assert.deepEqual(await counts(warehouse), fx.expected);
     const fresh = await openWarehouse();

@@ -46,7 +46,7 @@ export interface ChainIngestOptions {
   /** Last block to read (default: the head), always at least `confirmations` below the head. */
   toBlock?: number | "latest";
   confirmations?: number;
-  /** Blocks below the newest stored block whose hashes are re-checked for reorgs (default 256). */
+  /** Stored blocks re-checked for reorgs per step, newest first (default 256; deeper steps only while all have changed). */
   reorgWindow?: number;
   /** Where the Parquet snapshot goes (default data/snapshots/chain); null: none. */
   snapshotDir?: string | null;
@@ -429,22 +429,28 @@ function addChunk(batch: PendingBatch, decoded: Decoded, chunk: Chunk): void {
 }
 
 /**
- * Compares the stored hashes of the newest `window` stored blocks with the chain. Returns the
- * lowest stored block whose hash is no longer canonical (the fork point to re-read from), or null.
+ * Finds where the stored chain stops being canonical: checks the newest `window` stored blocks
+ * against the chain's headers, newest first, and while every one of them has changed, the next
+ * `window` below (a reorg deeper than the window is still found; on an unchanged chain this reads
+ * one window of headers). Returns the lowest changed block (the fork point to re-read from), or null.
  */
 async function findFork(warehouse: Warehouse, rpc: ChainRpc, window: number): Promise<number | null> {
-  const stored = await warehouse.all<{block_number: bigint; block_hash: string}>(
-    `SELECT block_number, block_hash FROM chain_blocks
-      WHERE block_number > (SELECT max(block_number) FROM chain_blocks) - $1 ORDER BY block_number`,
-    [window]
-  );
-  if (stored.length === 0) return null;
-  const headers = await rpc.blocks(stored.map((row) => Number(row.block_number)));
-  for (const row of stored) {
-    const header = headers.get(Number(row.block_number));
-    if (!header || header.hash.toLowerCase() !== row.block_hash) return Number(row.block_number);
+  let fork: number | null = null;
+  let below = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const stored = await warehouse.all<{block_number: bigint; block_hash: string}>(
+      "SELECT block_number, block_hash FROM chain_blocks WHERE block_number < $1 ORDER BY block_number DESC LIMIT $2",
+      [below, window]
+    );
+    if (stored.length === 0) return fork;
+    const headers = await rpc.blocks(stored.map((row) => Number(row.block_number)));
+    for (const row of stored) {
+      const header = headers.get(Number(row.block_number));
+      if (header && header.hash.toLowerCase() === row.block_hash) return fork;
+      fork = Number(row.block_number);
+    }
+    below = fork!;
   }
-  return null;
 }
 
 /** balanceOf at `block` for each wallet: every collateral token, and each position it ever touched. */
