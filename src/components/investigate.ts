@@ -16,9 +16,9 @@ import {el} from "./status.js";
  * Person buckets: the person id (`u_` + 12 hex digits of an md5) read as a number in [0, 1) and
  * cut into BUCKETS equal ranges, so a bucket is a contiguous range of ids. A power of two.
  */
-export const BUCKETS = 64;
+export const BUCKETS = 256;
 /** Index shards: FNV-1a of the normalised identifier, modulo this. */
-export const INDEX_SHARDS = 64;
+export const INDEX_SHARDS = 256;
 
 export class PersonIdError extends Error {
   constructor(personId: string) {
