@@ -73,8 +73,11 @@ export interface ChainIngestSummary extends IngestSummary {
   reorgs: number;
   ignored: number;
   stats: ChainRpc["stats"];
-  /** Milliseconds spent reading events (eth_getLogs, decoding, storing), balances, and the Parquet export. */
-  timings: {eventsMs: number; balancesMs: number; snapshotMs: number};
+  /**
+   * Milliseconds spent reading events (eth_getLogs, decoding, storing), balances, and the Parquet
+   * export; eventsCpuMs: this process's CPU (JS and DuckDB threads) while reading events.
+   */
+  timings: {eventsMs: number; eventsCpuMs: number; balancesMs: number; snapshotMs: number};
   /** Block ranges read per contract (the benchmark replays them as bare eth_getLogs). */
   ranges: Map<string, {queries: LogQuery[]; ranges: [number, number][]}>;
 }
@@ -151,6 +154,7 @@ export async function ingestChain(
     const flushRows = options.flushRows ?? FLUSH_ROWS;
 
     const eventsStarted = performance.now();
+    const eventsCpu = process.cpuUsage();
     // One batch in the warehouse at a time, in order; the next contract's reading overlaps the
     // last batch of the previous one.
     let storing: Promise<void> = Promise.resolve();
@@ -212,6 +216,7 @@ export async function ingestChain(
     }
 
     const eventsMs = performance.now() - eventsStarted;
+    const eventsCpuUsed = process.cpuUsage(eventsCpu);
     const snapshotBlock = toBlock;
     const balancesStarted = performance.now();
     if (options.balances !== false) await readBalances(warehouse, rpc, run, network, addressSet, snapshotBlock);
@@ -227,7 +232,7 @@ export async function ingestChain(
       mkdirSync(dir, {recursive: true});
       await exportSnapshot(warehouse, dir);
     }
-    const timings = {eventsMs, balancesMs, snapshotMs: performance.now() - snapshotStarted};
+    const timings = {eventsMs, eventsCpuMs: (eventsCpuUsed.user + eventsCpuUsed.system) / 1000, balancesMs, snapshotMs: performance.now() - snapshotStarted};
     const {stats} = rpc;
     const summary = await run.finish(
       `snapshot block ${snapshotBlock}; ${stats.getLogsCalls} eth_getLogs calls, ${stats.rangeSplits} range splits, ` +
