@@ -375,10 +375,11 @@ function watchedLogFilters(contracts: WatchedContract[], addresses: string[], ad
       const {positions, always, alwaysTopic1} = wantedLogs(contract, adapters);
       const topic0s = new Set(always);
       const topic1s = alwaysTopic1 && new Set(alwaysTopic1);
+      // Every log of the contract passes here (8M at large scale): no per-log allocation beyond the lower-casing.
+      const topic = (log: RawLog, index: number) => log.topics[index]?.toLowerCase() ?? ""; // "" matches nothing
       const keep = (log: RawLog): boolean => {
-        const topics = log.topics.map((topic) => topic.toLowerCase());
-        if (positions.some((position) => topics[position] !== undefined && wallets.has(topics[position]))) return true;
-        return topics[0] !== undefined && topic0s.has(topics[0]) && (!topic1s || (topics[1] !== undefined && topic1s.has(topics[1])));
+        if (positions.some((position) => wallets.has(topic(log, position)))) return true;
+        return topic0s.has(topic(log, 0)) && (!topic1s || topic1s.has(topic(log, 1)));
       };
       return [contract.address, keep];
     })
