@@ -199,6 +199,10 @@ test("timeline (the timeline_events view): newest first, the exact error strings
     (error: unknown) => (error instanceof AmbiguousIdentifierError ? error.candidates.map((c) => c.person_id) : [])
   );
   assert.ok(byTx.includes(result.identity.person_id), "the deposit's transaction leads to its user");
+  // routine polling is folded into one row per call and hour, its count in words
+  const folded = result.timeline.filter((e) => e.source === "rest" && / in the hour from \d\d:00$/.test(e.summary));
+  assert.ok(folded.some((e) => e.count === 1) && folded.some((e) => e.count > 1), "the user has folded hours of one and of several requests");
+  for (const e of folded) assert.ok(e.summary.startsWith(e.count === 1 ? "1 successful request in" : `${e.count.toLocaleString("en-US")} successful requests in`), e.summary);
   assert.equal(result.timeline_omitted, 0);
   const capped = await investigate(warehouse, cause.user, {timelineLimit: 3});
   assert.equal(capped.timeline.length, 3);

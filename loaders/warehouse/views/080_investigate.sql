@@ -69,7 +69,8 @@ rest_events AS (
   FROM rest_ranked WHERE NOT folded
   UNION ALL
   SELECT person_id, max(ts), 'rest', call, 'info',
-         format('{:,}', count(*)) || ' successful requests in the hour from ' || strftime(date_trunc('hour', min(ts)), '%H:%M'),
+         format('{:,}', count(*)) || CASE WHEN count(*) = 1 THEN ' successful request' ELSE ' successful requests' END
+           || ' in the hour from ' || strftime(date_trunc('hour', min(ts)), '%H:%M'),
          NULL, NULL, NULL, NULL, count(*), 'api_requests',
          json_object('call', call, 'hour', strftime(date_trunc('hour', min(ts)), '%Y-%m-%dT%H:00:00Z'))
   FROM rest_ranked WHERE folded GROUP BY person_id, call, date_trunc('hour', ts)
